@@ -1,0 +1,188 @@
+"""Reading real-world delimited text and writing outputs atomically.
+
+One reader serves the labeled data and batch scoring alike, so both accept the
+same files: UTF-8 with or without BOM, UTF-16 with BOM, an explicit encoding on
+request, ``,`` ``;`` tab or ``|`` (sniffed), quoted newlines, ``.gz``.
+Cells are always text: ``NA`` or ``null`` stay the strings they are.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import gzip
+import io
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from .exceptions import DataError
+
+DELIMITERS = (",", ";", "\t", "|")
+_SNIFF_BYTES = 64 * 1024
+csv.field_size_limit(2**31 - 1)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What was decided about a file: how to decode it and how to split it."""
+
+    encoding: str
+    sep: str
+
+
+def _open_binary(path: Path) -> IO[bytes]:
+    if path.suffix == ".gz":
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def _check_readable(path: Path) -> None:
+    if not path.exists():
+        raise DataError(f"{path}: file not found. Check the path.")
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder, not a file. Give the path of a CSV file.")
+
+
+def detect_encoding(path: Path, encoding: str | None = None) -> str:
+    """Decide the encoding from the BOM and a prefix; never guess a legacy code page."""
+    _check_readable(path)
+    try:
+        with _open_binary(path) as fh:
+            head = fh.read(_SNIFF_BYTES)
+    except (OSError, EOFError) as exc:
+        raise DataError(f"{path}: cannot be read ({exc}). Check the file.") from None
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise DataError(f"unknown encoding '{encoding}'. Try utf-8 or cp1252.") from None
+        return encoding
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in head:
+        raise DataError(f"{path}: looks like a binary file, not CSV text. Give a CSV file.")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{path}: not valid UTF-8 (byte {exc.start}). If it came from Excel, "
+            "try --encoding cp1252."
+        ) from None
+    return "utf-8"
+
+
+def sniff_delimiter(sample: str) -> str:
+    """Pick among ``, ; tab |``: the sniffer first, then the header line's counts."""
+    try:
+        return csv.Sniffer().sniff(sample, delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        header = sample.splitlines()[0] if sample else ""
+        counts = {d: header.count(d) for d in DELIMITERS}
+        best = max(counts, key=counts.get)
+        return best if counts[best] else ","
+
+
+@contextlib.contextmanager
+def open_text(path: Path, encoding: str) -> Iterator[IO[str]]:
+    """Open for reading as text with universal newlines, as the csv module wants."""
+    fh = _open_binary(path)
+    try:
+        yield io.TextIOWrapper(fh, encoding=encoding, newline="")
+    finally:
+        fh.close()
+
+
+def detect_dialect(path: Path, *, sep: str | None = None, encoding: str | None = None) -> Dialect:
+    """Encoding and delimiter of a file, with the user's overrides taking precedence."""
+    enc = detect_encoding(path, encoding)
+    if sep is None:
+        with open_text(path, enc) as fh:
+            try:
+                sample = fh.read(_SNIFF_BYTES)
+            except UnicodeDecodeError:
+                raise DataError(
+                    f"{path}: cannot be decoded as {enc}. Try --encoding cp1252."
+                ) from None
+        sep = sniff_delimiter(sample)
+    if sep in ("\\t", "tab"):
+        sep = "\t"
+    if len(sep) != 1:
+        raise DataError(f"delimiter must be one character, got {sep!r}. Try --sep ';'.")
+    return Dialect(encoding=enc, sep=sep)
+
+
+def _check_header(path: Path, header: list[str]) -> list[str]:
+    header = [h.strip() for h in header]
+    seen: set[str] = set()
+    for col, name in enumerate(header, 1):
+        if name in seen:
+            raise DataError(
+                f"{path}: column name '{name}' appears twice in the header (column {col}). "
+                "Rename one of them."
+            )
+        seen.add(name)
+    return header
+
+
+def iter_rows(path: Path, dialect: Dialect) -> Iterator[tuple[int, list[str]]]:
+    """Yield ``(line_number, cells)`` for each data row; the header is yielded first as line 1.
+
+    Ragged rows stop the read with their line number: guessing which cell is missing
+    would silently shift a text into the wrong column.
+    """
+    with open_text(path, dialect.encoding) as fh:
+        reader = csv.reader(fh, delimiter=dialect.sep, strict=False)
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise DataError(f"{path}: the file is empty. Give a CSV with a header row.")
+            header = _check_header(path, header)
+            yield 1, header
+            width = len(header)
+            start = reader.line_num + 1
+            for row in reader:
+                if not row:
+                    start = reader.line_num + 1
+                    continue
+                if len(row) != width:
+                    raise DataError(
+                        f"{path}: line {start} has {len(row)} fields, the header has {width}. "
+                        "Check for an unquoted delimiter or a missing quote on that line."
+                    )
+                yield start, row
+                start = reader.line_num + 1
+        except UnicodeDecodeError as exc:
+            raise DataError(
+                f"{path}: cannot be decoded as {dialect.encoding} near line {reader.line_num + 1}"
+                f" ({exc.reason}). Try --encoding cp1252."
+            ) from None
+        except csv.Error as exc:
+            raise DataError(f"{path}: line {reader.line_num}: {exc}. Check the quoting.") from None
+
+
+@contextlib.contextmanager
+def atomic_output(target: Path, *, mode: str = "w", encoding: str | None = "utf-8", newline=""):
+    """Write to a temporary file beside ``target`` and move it into place only on success."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    try:
+        if "b" in mode:
+            fh = open(tmp, mode)
+        else:
+            fh = open(tmp, mode, encoding=encoding, newline=newline)
+        with fh:
+            yield fh
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
