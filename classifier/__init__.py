@@ -8,16 +8,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 __all__ = [
+    "DataError",
+    "InputError",
+    "ModelError",
     "StanceClassifier",
+    "StanceError",
+    "explain",
     "load_labeled",
     "load_model",
     "save_model",
     "train",
-    "explain",
-    "StanceError",
-    "DataError",
-    "InputError",
-    "ModelError",
 ]
 
 _WHERE = {

@@ -66,8 +66,12 @@ def cmd_classify(args) -> int:
         probs = {c: float(getattr(row, f"p_{c}")) for c in model.classes_}
         reasons = explain(model, row.text) if args.explain else None
         if args.json:
-            out = {"text": row.text, "label": row.label, "confidence": round(float(row.confidence), 6),
-                   "probabilities": {k: round(v, 6) for k, v in probs.items()}}
+            out = {
+                "text": row.text,
+                "label": row.label,
+                "confidence": round(float(row.confidence), 6),
+                "probabilities": {k: round(v, 6) for k, v in probs.items()},
+            }
             if reasons is not None:
                 out["explanation"] = reasons
             print(json.dumps(out, ensure_ascii=False))
@@ -75,7 +79,10 @@ def cmd_classify(args) -> int:
         print(f"{row.label:<17} {row.confidence:.2f}  {row.text}")
         if reasons:
             for r in reasons["phrases"]:
-                print(f"    {'+' if r['label'] == row.label else '-'} {r['feature']!r} -> {r['label']} ({r['weight']:.3f})")
+                print(
+                    f"    {'+' if r['label'] == row.label else '-'} {r['feature']!r} "
+                    f"-> {r['label']} ({r['weight']:.3f})"
+                )
             for s in reasons["similar"]:
                 print(f"    ~ {s['similarity']:.2f} [{s['label']}] {s['text'][:100]}")
     return 0
@@ -99,13 +106,24 @@ def cmd_train(args) -> int:
         raise InputError("--only needs at least one --data FILE")
     root = _root(args)
     with _progress(5 * args.repeats, f"training {args.model}") as bar:
-        result = train(args.model, data, root=root, holdout=args.holdout, force=args.force,
-                       n_repeats=args.repeats, progress=bar.update)
+        result = train(
+            args.model,
+            data,
+            root=root,
+            holdout=args.holdout,
+            force=args.force,
+            n_repeats=args.repeats,
+            progress=bar.update,
+        )
     cv = result.metadata["cv"]
-    print(f"trained {result.kind} model {result.version} on {result.metadata['training_rows']} statements "
-          f"{result.metadata['rows_per_source']}")
-    print(f"cross-validated macro-F1 {cv['macro_f1']['mean']:.3f} ± {cv['macro_f1']['std']:.3f}, "
-          f"accuracy {cv['accuracy']['mean']:.3f} ± {cv['accuracy']['std']:.3f} ({cv['scheme']})")
+    print(
+        f"trained {result.kind} model {result.version} on {result.metadata['training_rows']} statements "
+        f"{result.metadata['rows_per_source']}"
+    )
+    print(
+        f"cross-validated macro-F1 {cv['macro_f1']['mean']:.3f} ± {cv['macro_f1']['std']:.3f}, "
+        f"accuracy {cv['accuracy']['mean']:.3f} ± {cv['accuracy']['std']:.3f} ({cv['scheme']})"
+    )
     if result.metadata.get("holdout"):
         h = result.metadata["holdout"]
         line = f"holdout {h['file']}: macro-F1 {h['new']['macro_f1']:.3f}"
@@ -145,12 +163,20 @@ def cmd_evaluate(args) -> int:
             print(json.dumps({"model": meta.get("version"), "files": results}, indent=2))
         else:
             for name, scores in results.items():
-                print(tables.holdout_report(f"{meta.get('kind')} model {meta.get('version')} on {name}", scores))
+                print(
+                    tables.holdout_report(f"{meta.get('kind')} model {meta.get('version')} on {name}", scores)
+                )
         return 0
     data = load_labeled(args.data) if args.data else load_labeled()
     with _progress(args.folds * args.repeats, f"cross-validating {args.model}") as bar:
-        result = evaluate_recipe(StanceClassifier(args.model), data, name=args.model,
-                                 n_splits=args.folds, n_repeats=args.repeats, progress=bar.update)
+        result = evaluate_recipe(
+            StanceClassifier(args.model),
+            data,
+            name=args.model,
+            n_splits=args.folds,
+            n_repeats=args.repeats,
+            progress=bar.update,
+        )
     result.pop("_oof")
     print(json.dumps(result, indent=2) if args.json else tables.cv_report(result))
     return 0
@@ -168,36 +194,75 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = sub.add_parser("classify", help="label one or more statements",
-                       description="Label statements given as arguments, or one per line on stdin with '-'.")
+    p = sub.add_parser(
+        "classify",
+        help="label one or more statements",
+        description="Label statements given as arguments, or one per line on stdin with '-'.",
+    )
     p.add_argument("texts", nargs="+", metavar="TEXT", help="a statement, or '-' to read stdin")
-    p.add_argument("--model", default=DEFAULT_MODEL_KIND, help=f"model to use: {MODEL_HELP} (default: %(default)s)")
+    p.add_argument(
+        "--model", default=DEFAULT_MODEL_KIND, help=f"model to use: {MODEL_HELP} (default: %(default)s)"
+    )
     p.add_argument("--json", action="store_true", help="one JSON object per statement")
-    p.add_argument("--min-confidence", type=_probability, default=0.0, metavar="P",
-                   help=f"print '{UNCERTAIN}' when the top probability is below P (default: 0)")
-    p.add_argument("--explain", action="store_true",
-                   help="show the phrases and the most similar training statements behind each label")
+    p.add_argument(
+        "--min-confidence",
+        type=_probability,
+        default=0.0,
+        metavar="P",
+        help=f"print '{UNCERTAIN}' when the top probability is below P (default: 0)",
+    )
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="show the phrases and the most similar training statements behind each label",
+    )
     p.set_defaults(func=cmd_classify)
 
-    p = sub.add_parser("train", help="train a new model version on the bundled data and your files",
-                       description="Train, cross-validate, compare with the active version, save a new version.")
-    p.add_argument("--data", action="append", metavar="FILE",
-                   help="extra labeled CSV (columns text,label); repeat for more files")
-    p.add_argument("--only", action="store_true", help="train on the --data files only, without the bundled data")
-    p.add_argument("--model", default=DEFAULT_MODEL_KIND, choices=MODEL_KINDS, help="kind to train (default: %(default)s)")
+    p = sub.add_parser(
+        "train",
+        help="train a new model version on the bundled data and your files",
+        description="Train, cross-validate, compare with the active version, save a new version.",
+    )
+    p.add_argument(
+        "--data",
+        action="append",
+        metavar="FILE",
+        help="extra labeled CSV (columns text,label); repeat for more files",
+    )
+    p.add_argument(
+        "--only", action="store_true", help="train on the --data files only, without the bundled data"
+    )
+    p.add_argument(
+        "--model",
+        default=DEFAULT_MODEL_KIND,
+        choices=MODEL_KINDS,
+        help="kind to train (default: %(default)s)",
+    )
     p.add_argument("--holdout", metavar="FILE", help="also score new and active model on this labeled file")
     p.add_argument("--force", action="store_true", help="activate the new version even if it scores worse")
     p.add_argument("--repeats", type=int, default=3, help="cross-validation repeats (default: %(default)s)")
     p.add_argument("--models-dir", metavar="DIR", help="models folder (default: the project's models/)")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("evaluate", help="cross-validated accuracy beside baselines, or a saved model on a file",
-                       description="Cross-validate a model recipe on labeled data next to two baselines, "
-                       "or score a saved model on a labeled file with --holdout.")
-    p.add_argument("--data", action="append", metavar="FILE", help="labeled CSV to cross-validate on (default: bundled data)")
+    p = sub.add_parser(
+        "evaluate",
+        help="cross-validated accuracy beside baselines, or a saved model on a file",
+        description="Cross-validate a model recipe on labeled data next to two baselines, "
+        "or score a saved model on a labeled file with --holdout.",
+    )
+    p.add_argument(
+        "--data",
+        action="append",
+        metavar="FILE",
+        help="labeled CSV to cross-validate on (default: bundled data)",
+    )
     p.add_argument("--model", default=DEFAULT_MODEL_KIND, help=f"{MODEL_HELP} (default: %(default)s)")
-    p.add_argument("--holdout", metavar="FILE", action="append",
-                   help="score the saved model on this labeled file instead of cross-validating")
+    p.add_argument(
+        "--holdout",
+        metavar="FILE",
+        action="append",
+        help="score the saved model on this labeled file instead of cross-validating",
+    )
     p.add_argument("--repeats", type=int, default=3, help="cross-validation repeats (default: %(default)s)")
     p.add_argument("--folds", type=int, default=5, help="cross-validation folds (default: %(default)s)")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")

@@ -72,8 +72,7 @@ def detect_encoding(path: Path, encoding: str | None = None) -> str:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
     except UnicodeDecodeError as exc:
         raise DataError(
-            f"{path}: not valid UTF-8 (byte {exc.start}). If it came from Excel, "
-            "try --encoding cp1252."
+            f"{path}: not valid UTF-8 (byte {exc.start}). If it came from Excel, try --encoding cp1252."
         ) from None
     return "utf-8"
 
@@ -107,9 +106,7 @@ def detect_dialect(path: Path, *, sep: str | None = None, encoding: str | None =
             try:
                 sample = fh.read(_SNIFF_BYTES)
             except UnicodeDecodeError:
-                raise DataError(
-                    f"{path}: cannot be decoded as {enc}. Try --encoding cp1252."
-                ) from None
+                raise DataError(f"{path}: cannot be decoded as {enc}. Try --encoding cp1252.") from None
         sep = sniff_delimiter(sample)
     if sep in ("\\t", "tab"):
         sep = "\t"

@@ -124,9 +124,9 @@ def load_labeled(
     conflicts = merged[merged["label"] != merged["text"].map(first)]
     _raise_if(
         [
-            f"{r.file}:{r._line}: column 'label': '{r.label}' but the same text is labeled "
+            f"{r.file}:{r.line}: column 'label': '{r.label}' but the same text is labeled "
             f"'{first[r.text]}' in another file; decide on one label"
-            for r in conflicts.itertuples()
+            for r in conflicts.rename(columns={"_line": "line"}).itertuples()
         ],
         "the merged files",
     )

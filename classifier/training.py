@@ -20,9 +20,9 @@ from .config import BUNDLED_DATA_FILES, LABELS, RANDOM_STATE
 from .data import data_fingerprint, load_labeled
 from .evaluation import fold_metrics, score_holdout
 from .model import StanceClassifier
+from .model_card import write_model_card
 from .persistence import load_model, save_model
 from .registry import commit_version, resolve, staging_folder
-from .model_card import write_model_card
 
 TOLERANCE = 0.01
 
@@ -55,7 +55,9 @@ def _cv_pair(new, old, data: pd.DataFrame, old_texts: set | None, *, n_splits, n
                 keep = [i for i in train if texts[i] in old_texts]
                 if min(int((y[keep] == label).sum()) for label in LABELS) >= 2:
                     old_fit = old.__sklearn_clone__().fit(list(texts[keep]), y[keep])
-                    row["active_macro_f1"] = fold_metrics(y[test], old_fit.predict(list(texts[test])))["macro_f1"]
+                    row["active_macro_f1"] = fold_metrics(y[test], old_fit.predict(list(texts[test])))[
+                        "macro_f1"
+                    ]
             rows.append(row)
             if progress:
                 progress(1)
@@ -122,7 +124,7 @@ def train(
         "params": {k: v for k, v in model.get_params().items()},
         "settings": model.settings_,
         "training_data": data_fingerprint(paths),
-        "training_rows": int(len(data)),
+        "training_rows": len(data),
         "rows_per_source": {str(k): int(v) for k, v in counts.items()},
         "rows_per_label": {str(k): int(v) for k, v in data["label"].value_counts().items()},
         "cv": {"scheme": f"{n_repeats}x repeated stratified group {n_splits}-fold", **cv},
@@ -145,8 +147,7 @@ def load_or_train(spec: str, *, root: Path | None = None, notify: Callable[[str]
     if folder is None:
         if notify:
             notify(
-                f"No {spec} model yet: training one from the bundled data "
-                "(once; later commands reuse it)..."
+                f"No {spec} model yet: training one from the bundled data (once; later commands reuse it)..."
             )
         result = train(spec, root=root, n_repeats=1)
         folder = result.folder
