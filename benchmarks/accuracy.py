@@ -28,10 +28,19 @@ CANDIDATES = {
     "chars C=10": lambda: StanceClassifier("fast", features="chars", C=10.0),
     "ngrams C=1": lambda: StanceClassifier("fast", features="ngrams", C=1.0),
     "ngrams C=10": lambda: StanceClassifier("fast", features="ngrams", C=10.0),
+    "e5 C=0.03": lambda: StanceClassifier(features="e5", combine="stack", C=0.03),
     "e5 C=0.1": lambda: StanceClassifier(features="e5", combine="stack", C=0.1),
     "e5 C=1": lambda: StanceClassifier(features="e5", combine="stack", C=1.0),
     "e5 C=10": lambda: StanceClassifier(features="e5", combine="stack", C=10.0),
     "e5-passage C=1": lambda: StanceClassifier(features="e5-passage", combine="stack", C=1.0),
+    "e5-sentences C=0.1": lambda: StanceClassifier(features="e5-sentences", combine="stack", C=0.1),
+    "e5-sentences C=1": lambda: StanceClassifier(features="e5-sentences", combine="stack", C=1.0),
+    "e5-sentences+ngrams average C=1": lambda: StanceClassifier(
+        features="e5-sentences+ngrams", combine="average", C=1.0
+    ),
+    "e5-sentences+use+ngrams average C=1": lambda: StanceClassifier(
+        features="e5-sentences+use+ngrams", combine="average", C=1.0
+    ),
     "use C=1": lambda: StanceClassifier(features="use", combine="stack", C=1.0),
     "e5+use stack C=1": lambda: StanceClassifier(features="e5+use", combine="stack", C=1.0),
     "e5+use average C=1": lambda: StanceClassifier(features="e5+use", combine="average", C=1.0),

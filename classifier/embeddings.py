@@ -8,6 +8,7 @@ and one entry in :data:`BACKENDS`.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from pathlib import Path
 from typing import Protocol
@@ -60,9 +61,37 @@ class USEEmbedder:
         return np.asarray(self._model.encode(list(texts)), dtype=np.float32).reshape(-1, self.dim)
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+
+
+class SentencePooled:
+    """Mean and max of per-sentence vectors: a stance often sits in one sentence of a story."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.name = f"{inner.name}-sentences"
+        self.dim = 2 * inner.dim
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        sentences, owner = [], []
+        for i, text in enumerate(texts):
+            parts = [s for s in _SENTENCE_END.split(text) if s.strip()] or [text]
+            sentences += parts
+            owner += [i] * len(parts)
+        vectors = self.inner.embed(sentences)
+        owner = np.asarray(owner)
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i in range(len(texts)):
+            mine = vectors[owner == i]
+            out[i, : self.inner.dim] = mine.mean(axis=0)
+            out[i, self.inner.dim :] = mine.max(axis=0)
+        return out
+
+
 BACKENDS = {
     "e5": lambda: E5Embedder("query"),
     "e5-passage": lambda: E5Embedder("passage"),
+    "e5-sentences": lambda: SentencePooled(E5Embedder("query")),
     "use": USEEmbedder,
 }
 _LOADED: dict[str, Embedder] = {}

@@ -25,7 +25,7 @@ PRESETS: dict[str, dict] = {
     "fast": {"features": "ngrams", "combine": "stack", "C": 10.0},
     "accurate": {"features": "e5+use", "combine": "average", "C": 1.0},
 }
-EMBEDDING_BLOCKS = ("e5", "e5-passage", "use")
+EMBEDDING_BLOCKS = ("e5", "e5-passage", "e5-sentences", "use")
 
 
 def _block(name: str):
@@ -62,7 +62,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         Preset for ``features``, ``combine`` and ``C`` when those are left as None.
     features : str, optional
         Feature blocks joined by ``+``: ``ngrams``, ``words``, ``chars``, ``e5``,
-        ``e5-passage``, ``use``.
+        ``e5-passage``, ``e5-sentences`` (mean and max over sentences), ``use``.
     combine : {"stack", "average"}, optional
         One classifier on the stacked blocks, or one per block with averaged probabilities.
     C : float, optional
@@ -97,7 +97,9 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         }
 
     def _calibrated(self, C: float, n_splits: int) -> CalibratedClassifierCV:
-        base = LogisticRegression(C=C, class_weight="balanced", max_iter=5000, random_state=self.random_state)
+        base = LogisticRegression(
+            C=C, class_weight="balanced", solver="liblinear", max_iter=5000, random_state=self.random_state
+        )
         folds = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
         return CalibratedClassifierCV(base, cv=folds, method="sigmoid")
 

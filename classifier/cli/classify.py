@@ -1,0 +1,85 @@
+"""stance classify: label statements from arguments or stdin."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from ..config import DEFAULT_MODEL_KIND, UNCERTAIN
+from ..exceptions import InputError
+from .common import MODEL_HELP, add_models_dir, load, models_root, probability
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "classify",
+        help="label one or more statements",
+        description="Label statements given as arguments, or one per line on stdin with '-'.",
+    )
+    p.add_argument("texts", nargs="+", metavar="TEXT", help="a statement, or '-' to read stdin")
+    p.add_argument(
+        "--model", default=DEFAULT_MODEL_KIND, help=f"model to use: {MODEL_HELP} (default: %(default)s)"
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object per statement")
+    p.add_argument(
+        "--min-confidence",
+        type=probability,
+        default=0.0,
+        metavar="P",
+        help=f"print '{UNCERTAIN}' when the top probability is below P (default: 0)",
+    )
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="show the phrases and the most similar training statements behind each label",
+    )
+    add_models_dir(p)
+    p.set_defaults(func=run)
+
+
+def _read_statements(args) -> list[str]:
+    if args.texts == ["-"]:
+        texts = [line.rstrip("\r\n") for line in sys.stdin]
+        texts = [t for t in texts if t.strip()]
+        if not texts:
+            raise InputError("no statements on standard input; give one statement per line")
+        return texts
+    if "-" in args.texts:
+        raise InputError("'-' reads standard input and cannot be mixed with statements")
+    for i, text in enumerate(args.texts, 1):
+        if not text.strip():
+            raise InputError(f"statement {i} is empty; give some text to classify")
+    return args.texts
+
+
+def run(args) -> int:
+    from ..explain import explain
+    from ..training import predictions_frame
+
+    texts = _read_statements(args)
+    model, _ = load(args.model, models_root(args))
+    frame = predictions_frame(model, texts, min_confidence=args.min_confidence)
+    for row in frame.itertuples(index=False):
+        probs = {c: float(getattr(row, f"p_{c}")) for c in model.classes_}
+        reasons = explain(model, row.text) if args.explain else None
+        if args.json:
+            out = {
+                "text": row.text,
+                "label": row.label,
+                "confidence": round(float(row.confidence), 6),
+                "probabilities": {k: round(v, 6) for k, v in probs.items()},
+            }
+            if reasons is not None:
+                out["explanation"] = reasons
+            print(json.dumps(out, ensure_ascii=False))
+            continue
+        print(f"{row.label:<17} {row.confidence:.2f}  {row.text}")
+        if reasons:
+            for r in reasons["phrases"]:
+                print(
+                    f"    {'+' if r['label'] == row.label else '-'} {r['feature']!r} "
+                    f"-> {r['label']} ({r['weight']:.3f})"
+                )
+            for s in reasons["similar"]:
+                print(f"    ~ {s['similarity']:.2f} [{s['label']}] {s['text'][:100]}")
+    return 0

@@ -1,0 +1,73 @@
+"""stance evaluate: cross-validation beside baselines, or a saved model on a labeled file."""
+
+from __future__ import annotations
+
+import json
+
+from ..config import DEFAULT_MODEL_KIND, MODEL_KINDS
+from ..exceptions import InputError
+from .common import MODEL_HELP, add_models_dir, load, models_root, progress
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "evaluate",
+        help="cross-validated accuracy beside baselines, or a saved model on a file",
+        description="Cross-validate a model recipe on labeled data next to two baselines, "
+        "or score a saved model on a labeled file with --holdout.",
+    )
+    p.add_argument(
+        "--data",
+        action="append",
+        metavar="FILE",
+        help="labeled CSV to cross-validate on (default: bundled data)",
+    )
+    p.add_argument("--model", default=DEFAULT_MODEL_KIND, help=f"{MODEL_HELP} (default: %(default)s)")
+    p.add_argument(
+        "--holdout",
+        metavar="FILE",
+        action="append",
+        help="score the saved model on this labeled file instead of cross-validating",
+    )
+    p.add_argument("--repeats", type=int, default=3, help="cross-validation repeats (default: %(default)s)")
+    p.add_argument("--folds", type=int, default=5, help="cross-validation folds (default: %(default)s)")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    add_models_dir(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from pathlib import Path
+
+    from .. import tables
+    from ..data import load_labeled
+    from ..evaluation import evaluate_recipe, score_holdout
+    from ..model import StanceClassifier
+
+    if args.holdout or args.model not in MODEL_KINDS:
+        model, meta = load(args.model, models_root(args))
+        files = args.holdout or args.data
+        if not files:
+            raise InputError("give a labeled file to score the saved model on: --holdout FILE")
+        results = {Path(f).name: score_holdout(model, load_labeled([f])) for f in files}
+        if args.json:
+            print(json.dumps({"model": meta.get("version"), "files": results}, indent=2))
+        else:
+            for name, scores in results.items():
+                print(
+                    tables.holdout_report(f"{meta.get('kind')} model {meta.get('version')} on {name}", scores)
+                )
+        return 0
+    data = load_labeled(args.data) if args.data else load_labeled()
+    with progress(args.folds * args.repeats, f"cross-validating {args.model}") as bar:
+        result = evaluate_recipe(
+            StanceClassifier(args.model),
+            data,
+            name=args.model,
+            n_splits=args.folds,
+            n_repeats=args.repeats,
+            progress=bar.update,
+        )
+    result.pop("_oof")
+    print(json.dumps(result, indent=2) if args.json else tables.cv_report(result))
+    return 0
