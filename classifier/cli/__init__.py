@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from ..exceptions import StanceError
-from . import classify, evaluate, train
+from . import classify, evaluate, label, models, review, train
 from .common import err
 
-COMMANDS = (classify, train, evaluate)
+COMMANDS = (classify, train, evaluate, label, models, review)
 
 
 def build_parser() -> argparse.ArgumentParser:

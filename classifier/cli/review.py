@@ -1,0 +1,52 @@
+"""stance review: training rows whose label the cross-validated model confidently disputes."""
+
+from __future__ import annotations
+
+import json
+
+from ..config import MODEL_KINDS
+from .common import progress
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "review",
+        help="list likely label errors in the training data",
+        description="Rows whose out-of-fold prediction contradicts their label with high confidence, "
+        "most suspicious first: check these labels before retraining.",
+    )
+    p.add_argument("--data", action="append", metavar="FILE", help="labeled CSV (default: bundled data)")
+    p.add_argument("--model", default="fast", choices=MODEL_KINDS, help="model recipe (default: %(default)s)")
+    p.add_argument("--min-confidence", type=float, default=0.7, metavar="P", help="default: %(default)s")
+    p.add_argument(
+        "--top", type=int, default=20, metavar="N", help="show at most N rows (default: %(default)s)"
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object per row")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..data import load_labeled
+    from ..model import StanceClassifier
+    from ..review import suspicious_rows
+
+    data = load_labeled(args.data) if args.data else load_labeled()
+    with progress(10, f"cross-validating {args.model}") as bar:
+        rows = suspicious_rows(
+            StanceClassifier(args.model), data, min_confidence=args.min_confidence, progress=bar.update
+        )
+    shown = rows.head(args.top)
+    if args.json:
+        for rec in shown.to_dict(orient="records"):
+            print(json.dumps(rec, ensure_ascii=False))
+        return 0
+    print(
+        f"{len(rows)} of {len(data)} rows have a label the model disputes with confidence >= "
+        f"{args.min_confidence}; showing {len(shown)}:"
+    )
+    for r in shown.itertuples():
+        where = f"{getattr(r, 'file', '')} {getattr(r, 'id', '')}".strip()
+        print(
+            f"{r.confidence:.2f}  labeled {r.label}, predicted {r.predicted}  [{where}]\n      {r.text[:200]}"
+        )
+    return 0
