@@ -48,7 +48,7 @@ CANDIDATES = {
     "e5+ngrams stack C=1": lambda: StanceClassifier(features="e5+ngrams", combine="stack", C=1.0),
     "e5+use+ngrams average C=1": lambda: StanceClassifier(features="e5+use+ngrams", combine="average", C=1.0),
     "default fast": lambda: StanceClassifier("fast"),
-    "default accurate": lambda: StanceClassifier("accurate"),
+    "default accurate": lambda: StanceClassifier("accurate"),  # the preset in classifier/model.py
 }
 QUICK = ["majority", "keyword rule", "ngrams C=10", "e5 C=1", "default fast", "default accurate"]
 
