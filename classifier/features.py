@@ -52,6 +52,8 @@ class StemmingAnalyzer:
         self.__init__(**state)
 
     def _stemmer(self, lang: str):
+        # snowballstemmer hands out PyStemmer's C implementation when it is installed: the same
+        # Snowball algorithms (identical stems on the bundled vocabulary), about 20x faster.
         if lang not in self._stemmers:
             self._stemmers[lang] = snowballstemmer.stemmer("dutch" if lang == "nl" else "english")
         return self._stemmers[lang]
