@@ -13,7 +13,6 @@ __all__ = [
     "ModelError",
     "StanceClassifier",
     "StanceError",
-    "explain",
     "load_labeled",
     "load_model",
     "save_model",
@@ -26,7 +25,6 @@ _WHERE = {
     "load_model": ".persistence",
     "save_model": ".persistence",
     "train": ".training",
-    "explain": ".explain",
     "StanceError": ".exceptions",
     "DataError": ".exceptions",
     "InputError": ".exceptions",
@@ -36,7 +34,6 @@ _WHERE = {
 if TYPE_CHECKING:
     from .data import load_labeled
     from .exceptions import DataError, InputError, ModelError, StanceError
-    from .explain import explain
     from .model import StanceClassifier
     from .persistence import load_model, save_model
     from .training import train

@@ -25,6 +25,8 @@ from .exceptions import DataError
 DELIMITERS = (",", ";", "\t", "|")
 _SNIFF_BYTES = 64 * 1024
 csv.field_size_limit(2**31 - 1)
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ def detect_encoding(path: Path, encoding: str | None = None) -> str:
             codecs.lookup(encoding)
         except LookupError:
             raise DataError(f"unknown encoding '{encoding}'. Try utf-8 or cp1252.") from None
+        if codecs.lookup(encoding).name == "utf-8" and head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"  # an explicit utf-8 must not turn the BOM into part of a column name
         return encoding
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
@@ -178,8 +182,118 @@ def atomic_output(target: Path, *, mode: str = "w", encoding: str | None = "utf-
             fh = open(tmp, mode, encoding=encoding, newline=newline)
         with fh:
             yield fh
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give outputs the usual permissions
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def line_terminator(path: Path, dialect: Dialect) -> str:
+    """``\\r\\n`` when the header line ends that way, so an output can keep the input's line endings."""
+    with open_text(path, dialect.encoding) as fh:
+        try:
+            head = fh.read(_SNIFF_BYTES)
+        except UnicodeDecodeError:
+            return "\n"
+    end = head.find("\n")
+    return "\r\n" if end > 0 and head[end - 1] == "\r" else "\n"
+
+
+def _cell_text(value) -> str:
+    """A spreadsheet or Parquet cell as the text a CSV export would show; empty for a blank cell."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        text = value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+        return text.removesuffix(" 00:00:00")
+    return str(value)
+
+
+def _fit_width(path: Path, line: int, cells: list[str], width: int) -> list[str]:
+    """Pad a short spreadsheet row; refuse one with content beyond the header, like a ragged CSV row."""
+    if len(cells) > width and any(c for c in cells[width:]):
+        raise DataError(
+            f"{path}: row {line} has values in {len(cells)} columns, the header has {width}. "
+            "Give every column with values a header."
+        )
+    return cells[:width] + [""] * (width - len(cells))
+
+
+def iter_sheet_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """Rows of the first sheet of an ``.xlsx`` file, as text, in the shape of :func:`iter_rows`."""
+    try:
+        import openpyxl
+    except ImportError:
+        raise DataError(f"{path}: reading .xlsx needs openpyxl: pip install openpyxl.") from None
+    _check_readable(path)
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - zipfile, XML and openpyxl errors all mean "not a workbook"
+        raise DataError(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}).") from None
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header = [_cell_text(v) for v in next(rows, ())]
+        while header and not header[-1].strip():
+            header.pop()
+        if not header:
+            raise DataError(f"{path}: the first sheet is empty. Put a header row in row 1.")
+        header = _check_header(path, header)
+        yield 1, header
+        for line, values in enumerate(rows, 2):
+            cells = [_cell_text(v) for v in values]
+            if any(cells):
+                yield line, _fit_width(path, line, cells, len(header))
+    finally:
+        book.close()
+
+
+def iter_parquet_rows(path: Path, *, batch_rows: int = 10_000) -> Iterator[tuple[int, list[str]]]:
+    """Rows of a Parquet file as text, read one row group batch at a time (memory stays flat)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise DataError(f"{path}: reading .parquet needs pyarrow: pip install pyarrow.") from None
+    _check_readable(path)
+    try:
+        source = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise DataError(f"{path}: cannot be read as Parquet ({exc}).") from None
+    header = _check_header(path, [str(name) for name in source.schema_arrow.names])
+    yield 1, header
+    line = 1
+    for batch in source.iter_batches(batch_size=batch_rows):
+        columns = []
+        for column in batch.columns:
+            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                values = column.to_pylist()
+            else:
+                values = pc.cast(column, pa.string()).to_pylist()
+            columns.append(["" if v is None else v for v in values])
+        for cells in zip(*columns, strict=True):
+            line += 1
+            yield line, list(cells)
+
+
+def estimate_rows(path: Path, dialect: Dialect) -> int | None:
+    """Rough row count from the rows in the first megabyte, for a progress bar's ETA only."""
+    try:
+        with open_text(path, dialect.encoding) as fh:
+            head = fh.read(1 << 20)
+        rows = sum(1 for _ in csv.reader(io.StringIO(head, newline=""), delimiter=dialect.sep, strict=False))
+        size = path.stat().st_size
+        if path.suffix == ".gz":
+            with open(path, "rb") as raw:
+                raw.seek(-4, os.SEEK_END)
+                size = int.from_bytes(raw.read(4), "little")  # uncompressed size mod 4 GiB
+    except (UnicodeDecodeError, OSError, EOFError, csv.Error):
+        return None
+    if rows < 2:
+        return None
+    sample = len(head.encode(dialect.encoding, "replace"))
+    return max(rows - 1, int((rows - 1) * size / max(sample, 1)))

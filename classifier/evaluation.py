@@ -60,6 +60,7 @@ class CVResult:
     oof: np.ndarray  # (n_repeats, n_rows, n_labels)
     y: np.ndarray
     extra: dict = field(default_factory=dict)
+    test_fold: np.ndarray | None = None  # (n_repeats, n_rows): the fold that scored each row
 
     def summary(self) -> dict[str, dict[str, float]]:
         return {
@@ -92,6 +93,7 @@ def cross_validate(
     groups = data["group"].to_numpy(dtype=object)
     n_splits = max(2, min(n_splits, min(int((y == label).sum()) for label in LABELS)))
     rows, oof = [], np.zeros((n_repeats, len(texts), len(LABELS)))
+    test_fold = np.full((n_repeats, len(texts)), -1, dtype=int)
     for repeat in range(n_repeats):
         cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=random_state + repeat)
         for fold, (train, test) in enumerate(cv.split(texts, y, groups)):
@@ -100,11 +102,12 @@ def cross_validate(
             order = [list(model.classes_).index(c) for c in LABELS]
             proba = proba[:, order]
             oof[repeat, test] = proba
+            test_fold[repeat, test] = fold
             pred = np.array(LABELS, dtype=object)[proba.argmax(axis=1)]
             rows.append({"repeat": repeat, "fold": fold, **fold_metrics(y[test], pred)})
             if progress:
                 progress(1)
-    return CVResult(name=name, folds=pd.DataFrame(rows), oof=oof, y=y)
+    return CVResult(name=name, folds=pd.DataFrame(rows), oof=oof, y=y, test_fold=test_fold)
 
 
 def score_holdout(model, data: pd.DataFrame) -> dict:
@@ -151,3 +154,54 @@ def evaluate_recipe(
         "coverage": main.coverage(),
         "_oof": main,
     }
+
+
+def oof_frame(result: CVResult, data: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Out-of-fold predictions as a long table: one row per statement and repeat.
+
+    Plots and per-group scores are then plain pandas over one frame, instead of
+    each re-deriving labels from the probability cube. Columns of ``data`` that
+    say where a statement came from (text, lang, source, id) ride along.
+    """
+    n_repeats, n_rows, _ = result.oof.shape
+    labels = np.array(LABELS, dtype=object)
+    frame = pd.DataFrame(
+        {
+            "row": np.tile(np.arange(n_rows), n_repeats),
+            "repeat": np.repeat(np.arange(n_repeats), n_rows),
+            "fold": result.test_fold.reshape(-1) if result.test_fold is not None else -1,
+            "label": np.tile(result.y, n_repeats),
+            "predicted": labels[result.oof.argmax(axis=2).reshape(-1)],
+            "confidence": result.oof.max(axis=2).reshape(-1),
+        }
+    )
+    for i, label in enumerate(LABELS):
+        frame[f"p_{label}"] = result.oof[:, :, i].reshape(-1)
+    if data is not None:
+        for col in ("text", "lang", "source", "id"):
+            if col in data:
+                frame[col] = np.tile(data[col].to_numpy(dtype=object), n_repeats)
+    return frame
+
+
+def metrics_by(oof: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Macro-F1 and accuracy per repeat, fold and value of ``column`` (e.g. lang, source).
+
+    A fold whose rows of one value hold a single true label has no macro-F1 (NaN)
+    rather than a misleading half score: small sources often do.
+    """
+    rows = []
+    for (repeat, fold, value), part in oof.groupby(["repeat", "fold", column], sort=True):
+        both = all((part["label"] == label).any() for label in LABELS)
+        scores = fold_metrics(part["label"], part["predicted"])
+        rows.append(
+            {
+                "repeat": int(repeat),
+                "fold": int(fold),
+                column: value,
+                "n": len(part),
+                "macro_f1": scores["macro_f1"] if both else float("nan"),
+                "accuracy": scores["accuracy"],
+            }
+        )
+    return pd.DataFrame(rows, columns=["repeat", "fold", column, "n", "macro_f1", "accuracy"])

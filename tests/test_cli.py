@@ -191,3 +191,34 @@ def test_console_script_help_is_fast_and_works():
     probe = "import sys, classifier.cli; print('sklearn' in sys.modules, 'pandas' in sys.modules)"
     imported = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert imported.stdout.split() == ["False", "False"]
+
+
+def test_learning_curve_table_json_and_plot(tmp_path, capsys):
+    plot = tmp_path / "curve.png"
+    args = ["learning-curve", "--model", "fast", "--data", str(SMALL_TRAIN)]
+    assert main([*args, "--plot", str(plot)]) == 0
+    out = capsys.readouterr().out
+    assert "25%" in out and "100%" in out and "±" in out
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert main([*args, "--json"]) == 0
+    curve = json.loads(capsys.readouterr().out)["fast"]
+    assert [round(p["fraction"], 2) for p in curve] == [0.25, 0.5, 0.75, 1.0]
+    assert curve[0]["train_rows"] < curve[-1]["train_rows"]
+
+
+def test_review_lists_contradicted_rows(tmp_path, capsys):
+    data = tmp_path / "noisy.csv"
+    lines = SMALL_TRAIN.read_text().splitlines()
+    # one king statement relabeled: the out-of-fold model should dispute it
+    noisy = [
+        line.replace(
+            "We never say no to a customer.,customer_is_king", "We never say no to a customer.,sets_limits"
+        )
+        for line in lines
+    ]
+    data.write_text("\n".join(noisy) + "\n")
+    assert main(["review", "--data", str(data), "--min-confidence", "0.5", "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rows, "at least one row is disputed"
+    assert all(r["predicted"] != r["label"] and r["confidence"] >= 0.5 for r in rows)
+    assert rows == sorted(rows, key=lambda r: -r["confidence"])

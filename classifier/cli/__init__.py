@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from ..exceptions import StanceError
-from . import classify, evaluate, label, models, review, train
+from . import classify, evaluate, label, learning_curve, models, review, score, train
 from .common import err
 
-COMMANDS = (classify, train, evaluate, label, models, review)
+COMMANDS = (classify, score, train, evaluate, label, models, review, learning_curve)
 
 
 def build_parser() -> argparse.ArgumentParser:

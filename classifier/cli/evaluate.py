@@ -32,6 +32,13 @@ def add_parser(sub) -> None:
     p.add_argument("--repeats", type=int, default=3, help="cross-validation repeats (default: %(default)s)")
     p.add_argument("--folds", type=int, default=5, help="cross-validation folds (default: %(default)s)")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument(
+        "--report",
+        metavar="DIR",
+        help="also write DIR/report.html with PNG plots (confusion matrix, macro-F1 per language and "
+        "source, calibration, coverage, learning curve, n-grams, confident mistakes); "
+        "--json then carries each plot's data",
+    )
     add_models_dir(p)
     p.set_defaults(func=run)
 
@@ -44,6 +51,13 @@ def run(args) -> int:
     from ..evaluation import evaluate_recipe, score_holdout
     from ..model import StanceClassifier
 
+    if args.report and (args.holdout or args.model not in MODEL_KINDS):
+        raise InputError(
+            f"--report cross-validates a model kind; use --model {' or --model '.join(MODEL_KINDS)} "
+            "without --holdout"
+        )
+    if args.report:
+        return _report(args)
     if args.holdout or args.model not in MODEL_KINDS:
         model, meta = load(args.model, models_root(args))
         files = args.holdout or args.data
@@ -70,4 +84,29 @@ def run(args) -> int:
         )
     result.pop("_oof")
     print(json.dumps(result, indent=2) if args.json else tables.cv_report(result))
+    return 0
+
+
+def _report(args) -> int:
+    from .. import tables
+    from ..data import load_labeled
+    from ..model import StanceClassifier
+    from ..report import build_report, check_report_folder, clean, report_steps, write_report
+
+    check_report_folder(args.report)
+    data = load_labeled(args.data) if args.data else load_labeled()
+    estimator = StanceClassifier(args.model)
+    steps = report_steps(estimator, n_splits=args.folds, n_repeats=args.repeats)
+    with progress(steps, f"evaluating {args.model} for the report") as bar:
+        report = build_report(
+            estimator, data, name=args.model, n_splits=args.folds, n_repeats=args.repeats, progress=bar.update
+        )
+    written = write_report(report, args.report)
+    if args.json:
+        files = {k: str(p) for k, p in written.items()}
+        out = {**report.summary, "report": {"files": files, "figures": report.figures}}
+        print(json.dumps(clean(out), indent=2))
+    else:
+        print(tables.cv_report(report.summary))
+        print(f"\nreport written to {written['html']} ({len(written) - 1} plots beside it)")
     return 0

@@ -1,0 +1,61 @@
+"""stance learning-curve: does more data help? CV macro-F1 at growing shares of the training data."""
+
+from __future__ import annotations
+
+import json
+
+from ..config import MODEL_KINDS
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "learning-curve",
+        help="cross-validated macro-F1 at 25/50/75/100%% of the training data, per model",
+        description="Cross-validated macro-F1 of each model trained on 25, 50, 75 and 100% of the "
+        "training folds (test folds fixed). A curve still rising at 100% says more labels will pay.",
+    )
+    p.add_argument("--data", action="append", metavar="FILE", help="labeled CSV (default: bundled data)")
+    p.add_argument(
+        "--model", action="append", choices=MODEL_KINDS, help="model kind; repeat for several (default: both)"
+    )
+    p.add_argument("--repeats", type=int, default=1, help="cross-validation repeats (default: %(default)s)")
+    p.add_argument("--plot", metavar="FILE", help="also draw the curves into this PNG")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..data import load_labeled
+    from ..learning_curve import FRACTIONS, learning_curve
+    from ..model import StanceClassifier
+    from ..tables import table
+    from .common import progress
+
+    data = load_labeled(args.data) if args.data else load_labeled()
+    kinds = args.model or list(MODEL_KINDS)
+    curves = {}
+    for kind in kinds:
+        with progress(len(FRACTIONS) * 5 * args.repeats, f"learning curve {kind}") as bar:
+            curves[kind] = learning_curve(
+                StanceClassifier(kind), data, n_repeats=args.repeats, progress=bar.update
+            )
+    if args.plot:
+        from .. import plots
+
+        scheme = f"{args.repeats}x stratified group 5-fold"
+        plots.save(
+            plots.learning_curves({k: c.to_dict(orient="records") for k, c in curves.items()}, scheme),
+            args.plot,
+        )
+    if args.json:
+        print(json.dumps({k: c.to_dict(orient="records") for k, c in curves.items()}, indent=2))
+        return 0
+    rows = [
+        [kind, f"{r.fraction:.0%}", str(r.train_rows), f"{r.macro_f1_mean:.3f} ± {r.macro_f1_std:.3f}"]
+        for kind, c in curves.items()
+        for r in c.itertuples()
+    ]
+    print(table(rows, ["model", "share", "training rows", "CV macro-F1 (mean ± sd)"]))
+    if args.plot:
+        print(f"plot written to {args.plot}")
+    return 0

@@ -1,0 +1,98 @@
+"""stance score: a stance for every row of a CSV, Excel or Parquet file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..config import DEFAULT_MODEL_KIND, UNCERTAIN
+from .common import MODEL_HELP, add_models_dir, err, models_root, probability
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser(
+        "score",
+        help="add a stance to every row of a CSV file",
+        description="Write INPUT's rows with two columns added, stance and stance_confidence, to a new "
+        "file (default NAME.scored.csv beside INPUT). The input is never modified; the output appears "
+        "only when complete.",
+    )
+    p.add_argument("input", metavar="INPUT", help="CSV file (also .csv.gz, .xlsx, .parquet)")
+    p.add_argument("-o", "--output", metavar="OUTPUT", help="output file (default: NAME.scored.csv)")
+    p.add_argument(
+        "--text-column",
+        metavar="COL",
+        help="column holding the statements (default: the one named text, quote, statement, tekst, "
+        "uitspraak or citaat)",
+    )
+    p.add_argument("--model", default=DEFAULT_MODEL_KIND, help=f"{MODEL_HELP} (default: %(default)s)")
+    p.add_argument("--sep", metavar="SEP", help="input delimiter, e.g. ';' or tab (default: sniffed)")
+    p.add_argument("--encoding", metavar="ENC", help="input encoding, e.g. cp1252 (default: UTF-8 or BOM)")
+    p.add_argument("--output-sep", metavar="SEP", help="output delimiter (default: the input's)")
+    p.add_argument("--output-encoding", metavar="ENC", help="output encoding (default: the input's)")
+    p.add_argument(
+        "--min-confidence",
+        type=probability,
+        default=0.0,
+        metavar="P",
+        help=f"write '{UNCERTAIN}' when the top probability is below P (default: 0)",
+    )
+    p.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
+    p.add_argument(
+        "--resume", action="store_true", help="continue an interrupted run from its last finished chunk"
+    )
+    p.add_argument(
+        "--chunk-rows", type=int, default=None, metavar="N", help="rows per chunk (default: 10000)"
+    )
+    p.add_argument("--workers", type=int, default=None, metavar="N", help="processes (default: all cores)")
+    add_models_dir(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..scoring import CHUNK_ROWS, score_csv
+    from ..scoring_state import load_state
+    from .common import progress
+
+    bar = None
+
+    def show(done: int, expected: int | None) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = progress(expected or done, "scoring", unit="rows")
+        bar.total = max(expected or 0, done)
+        bar.update(done - bar.n)
+
+    try:
+        summary = score_csv(
+            args.input,
+            args.output,
+            model=args.model,
+            models_dir=models_root(args),
+            text_column=args.text_column,
+            sep=args.sep,
+            encoding=args.encoding,
+            output_sep=args.output_sep,
+            output_encoding=args.output_encoding,
+            min_confidence=args.min_confidence,
+            overwrite=args.overwrite,
+            resume=args.resume,
+            chunk_rows=args.chunk_rows or CHUNK_ROWS,
+            workers=args.workers,
+            progress=show,
+            notify=err,
+        )
+    except KeyboardInterrupt:
+        from ..scoring import default_output
+
+        target = Path(args.output) if args.output else default_output(Path(args.input))
+        done = (load_state(target) or {}).get("rows", 0)
+        err(
+            f"stance: interrupted after {done:,} rows; {target} was not written. "
+            "Run the same command with --resume to continue."
+        )
+        return 130
+    finally:
+        if bar is not None:
+            bar.close()
+    print(summary.line())
+    return 0
