@@ -21,7 +21,7 @@ from classifier.model import StanceClassifier
 
 CANDIDATES = {
     "ngrams C=10 (fast)": lambda: StanceClassifier("fast"),
-    "e5+ngrams average C=1 (accurate)": lambda: StanceClassifier("accurate"),
+    "e5-sentences+ngrams average C=1 (accurate)": lambda: StanceClassifier("accurate"),
     "e5 C=0.03": lambda: StanceClassifier(features="e5", combine="stack", C=0.03),
     "keyword rule": KeywordRule,
 }

@@ -23,7 +23,7 @@ from .features import ngram_features
 
 PRESETS: dict[str, dict] = {
     "fast": {"features": "ngrams", "combine": "stack", "C": 10.0},
-    "accurate": {"features": "e5+ngrams", "combine": "average", "C": 1.0},
+    "accurate": {"features": "e5-sentences+ngrams", "combine": "average", "C": 1.0},
 }
 SPARSE_BLOCKS = ("ngrams", "words", "chars")
 EMBEDDING_BLOCKS = ("e5", "e5-passage", "e5-sentences", "use")
