@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import csv
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -85,10 +86,20 @@ def generate(path: Path, n: int, seed: int = 0) -> None:
             writer.writerow([f"R{i:07d}", day, rng.choice(branches), text, rng.randint(1, 10)])
 
 
-def measure(command: list[str]) -> dict:
-    """Wall time and peak memory (RSS and PSS summed over the process tree) of one command."""
+def measure(command: list[str], *, memory_limit_gb: float | None = None) -> dict:
+    """Wall time and peak memory (RSS and PSS summed over the process tree) of one command.
+
+    ``memory_limit_gb`` caps the command's address space, so that a naive run that outgrows
+    the machine fails with a MemoryError instead of waking the OOM killer for other processes.
+    """
+
+    def cap() -> None:
+        if memory_limit_gb:
+            limit = int(memory_limit_gb * 2**30)
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
     start = time.perf_counter()
-    proc = psutil.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = psutil.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=cap)
     peak = {"rss": 0, "pss": 0}
     done = threading.Event()
 
@@ -105,7 +116,7 @@ def measure(command: list[str]) -> dict:
             except psutil.NoSuchProcess:
                 break
             peak["rss"], peak["pss"] = max(peak["rss"], rss), max(peak["pss"], pss)
-            done.wait(0.2)
+            done.wait(0.5)
 
     watcher = threading.Thread(target=poll, daemon=True)
     watcher.start()
@@ -140,7 +151,23 @@ def head(source: Path, target: Path, n: int) -> None:
             csv.writer(out).writerow(line)
 
 
-def bench(kind: str, rows: int, folder: Path, workdir: Path) -> None:
+def batch_noise(folder: Path, data: Path, n: int = 200) -> float:
+    """Largest change in a probability when the model sees the same texts in another order/batching.
+
+    Float32 embedders round slightly differently depending on which texts share a batch, so
+    this is the floor for any comparison of two ways of scoring with that model.
+    """
+    from classifier.persistence import load_model
+
+    model, _ = load_model(folder)
+    with open(data, encoding="utf-8", newline="") as fh:
+        texts = list(dict.fromkeys(row["tekst"] for row in csv.DictReader(fh)))[:n]
+    forward = model.predict_proba(texts)
+    backward = model.predict_proba(texts[::-1])[::-1]
+    return float(abs(forward - backward).max())
+
+
+def bench(kind: str, rows: int, folder: Path, workdir: Path, memory_limit_gb: float) -> None:
     data = workdir / f"data-{rows}.csv"
     if not data.exists():
         t = time.perf_counter()
@@ -149,7 +176,10 @@ def bench(kind: str, rows: int, folder: Path, workdir: Path) -> None:
         print(f"  generated {rows:,} rows ({size:.0f} MB) in {time.perf_counter() - t:.0f} s")
     py = sys.executable
     results = {
-        "a naive": measure([py, "-c", NAIVE, str(folder), str(data), str(workdir / f"naive-{kind}.csv")]),
+        "a naive": measure(
+            [py, "-c", NAIVE, str(folder), str(data), str(workdir / f"naive-{kind}.csv")],
+            memory_limit_gb=memory_limit_gb,
+        ),
         "b score": measure(
             [
                 py,
@@ -202,6 +232,9 @@ def bench(kind: str, rows: int, folder: Path, workdir: Path) -> None:
         n, wrong, worst = compare(workdir / f"naive-{kind}.csv", workdir / f"score-{kind}.csv")
         verdict = "identical within 1e-9" if not wrong and worst <= 1e-9 else "NOT identical within 1e-9"
         print(f"  results: {n:,} rows compared, {wrong} label differences, max |Δp| {worst:.2e} ({verdict})")
+        if worst > 1e-9:
+            noise = batch_noise(folder, data)
+            print(f"  the naive way against itself, same texts in reverse order: max |Δp| {noise:.2e}")
     print(f"  score's own summary: {b['stdout'].strip()}")
 
 
@@ -213,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--workdir", help="folder for the generated and scored files (default: a temp folder)"
+    )
+    parser.add_argument(
+        "--naive-memory-gb", type=float, default=18.0, help="address-space cap of the naive run (default: 18)"
     )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="score-bench-") as tmp:
@@ -227,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
             if resolve(kind) is None:
                 print(f"training a {kind} model first (once)...")
                 load_or_train(kind)
-            bench(kind, rows, resolve(kind), workdir)
+            bench(kind, rows, resolve(kind), workdir, args.naive_memory_gb)
     return 0
 
 

@@ -1,23 +1,19 @@
 """Batch scoring: a stance for every row of a table, from a few rows to millions.
 
-The table streams through in chunks, so memory stays flat however long the file.
-Each distinct text is scored once; when there is more than one chunk, chunks are
-scored on all cores while this process reads and writes; and TF-IDF blocks count
-their n-grams through a cheaper path that is checked, on the file's own texts, to
-give the very same numbers. Writing the output and resuming live in
-:mod:`classifier.scoring_state`.
+The table streams through in chunks, so memory stays flat however long the file;
+this process reads and writes while worker processes score (see
+:mod:`classifier.scoring_engine`), and the output appears only when complete and
+can be resumed after an interruption (see :mod:`classifier.scoring_state`).
 """
 
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import itertools
 import math
 import os
 import time
-from array import array
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -28,13 +24,12 @@ import numpy as np
 from . import scoring_state as state
 from .config import UNCERTAIN
 from .exceptions import DataError, InputError
+from .scoring_engine import Engine
 
 TEXT_COLUMNS = ("text", "quote", "statement", "tekst", "uitspraak", "citaat")
 OUTPUT_COLUMNS = ("stance", "stance_confidence")
 CHUNK_ROWS = 10_000
 CHUNK_CHARS = 8_000_000  # a chunk also ends here, so files of very long cells stay flat too
-MEMO_WORDS = 100_000  # distinct words whose stems and n-grams are remembered (memory stays bounded)
-BATCH_TEXTS = 2_000  # texts per predict_proba call: bounds the feature matrices a worker holds
 DECIMALS = 10  # stance_confidence precision: far below any difference that matters
 
 
@@ -102,257 +97,6 @@ def _refuse_scored_columns(columns: list[str], where: str) -> None:
         )
 
 
-# ---------------------------------------------------------------- the cheaper n-gram path
-
-
-class _MemoStemmer:
-    """Stem each distinct word once: words repeat endlessly, and stemming is most of the cost."""
-
-    def __init__(self, inner) -> None:
-        self.inner = inner
-        self.memo: dict[str, str] = {}
-
-    def stemWords(self, words: list[str]) -> list[str]:
-        memo, out = self.memo, []
-        for word in words:
-            stem = memo.get(word)
-            if stem is None:
-                if len(memo) >= MEMO_WORDS:
-                    memo.clear()
-                stem = memo[word] = self.inner.stemWord(word)
-            out.append(stem)
-        return out
-
-
-class _MemoStemmers(dict):
-    """Drop-in for an analyzer's stemmer cache that wraps every stemmer put in it."""
-
-    def __setitem__(self, key, value) -> None:
-        super().__setitem__(key, _MemoStemmer(value))
-
-
-@functools.cache
-def _fast_vectorizer_class():
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    class FastTfidfVectorizer(TfidfVectorizer):
-        """A fitted vectorizer whose counts come from per-word caches; everything after is sklearn's."""
-
-        def _count_vocab(self, raw_documents, fixed_vocab):
-            if not fixed_vocab:
-                return super()._count_vocab(raw_documents, fixed_vocab)
-            import scipy.sparse as sp
-
-            vocab, indices, indptr = self.vocabulary_, array("i"), array("q", [0])
-            if self.analyzer == "char_wb":
-                # char_wb n-grams never cross a word, so a text's counts are the sum of its words'
-                preprocess, grams, cache = self.build_preprocessor(), self._char_wb_ngrams, self._word_ids
-                for doc in raw_documents:
-                    for word in self._white_spaces.sub(" ", preprocess(doc)).split():
-                        ids = cache.get(word)
-                        if ids is None:
-                            if len(cache) >= MEMO_WORDS:
-                                cache.clear()
-                            ids = cache[word] = array("i", [vocab[g] for g in grams(word) if g in vocab])
-                        indices += ids
-                    indptr.append(len(indices))
-            else:
-                analyze, get = self.build_analyzer(), vocab.get
-                for doc in raw_documents:
-                    indices.extend([i for i in map(get, analyze(doc)) if i is not None])
-                    indptr.append(len(indices))
-            counts = sp.csr_array(
-                (
-                    np.ones(len(indices), dtype=self.dtype),
-                    np.frombuffer(indices, dtype=np.int32) if indices else np.zeros(0, dtype=np.int32),
-                    np.frombuffer(indptr, dtype=np.int64),
-                ),
-                shape=(len(indptr) - 1, len(vocab)),
-            )
-            counts.sum_duplicates()  # sorted indices and summed counts, exactly as sklearn builds them
-            return vocab, counts
-
-    return FastTfidfVectorizer
-
-
-def _swap_vectorizers(est, swapped: list):
-    """A shallow copy of ``est`` with each fitted TF-IDF vectorizer replaced by the cached one."""
-    import copy
-
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.pipeline import FeatureUnion, Pipeline
-
-    if type(est) is TfidfVectorizer and hasattr(est, "vocabulary_"):
-        fast = object.__new__(_fast_vectorizer_class())
-        fast.__dict__.update(est.__dict__)
-        fast._word_ids = {}
-        if callable(est.analyzer) and isinstance(getattr(est.analyzer, "_stemmers", None), dict):
-            fast.analyzer = copy.copy(est.analyzer)
-            fast.analyzer._stemmers = _MemoStemmers()
-        swapped.append((est, fast))
-        return fast
-    if isinstance(est, Pipeline):
-        new = copy.copy(est)
-        new.steps = [(name, _swap_vectorizers(step, swapped)) for name, step in est.steps]
-        return new
-    if isinstance(est, FeatureUnion):
-        new = copy.copy(est)
-        new.transformer_list = [(name, _swap_vectorizers(t, swapped)) for name, t in est.transformer_list]
-        return new
-    return est
-
-
-def accelerated(model, sample: list[str] | None = None):
-    """``model`` with cheaper n-gram counting, if its counts equal sklearn's on ``sample``; else ``model``."""
-    import copy
-
-    members = getattr(model, "members_", None)
-    if not members:
-        return model
-    swapped: list = []
-    fast_members = [_swap_vectorizers(member, swapped) for member in members]
-    if not swapped:
-        return model
-    if sample is not None:
-        try:
-            for standard, fast in swapped:
-                a, b = standard.transform(sample), fast.transform(sample)
-                if a.shape != b.shape or (a != b).nnz:
-                    return model
-        except Exception:  # noqa: BLE001 - any surprise in the shortcut means: use the standard path
-            return model
-    fast_model = copy.copy(model)
-    fast_model.members_ = fast_members
-    return fast_model
-
-
-# ---------------------------------------------------------------- workers
-
-_WORKER: dict = {}
-
-
-def _init_worker(model, fast: bool) -> None:
-    """One thread per worker process: the processes, not threads inside them, fill the cores."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = "1"
-    from threadpoolctl import threadpool_limits
-
-    _cap_thread_limits()
-    _WORKER["limits"] = threadpool_limits(1)
-    _WORKER["model"] = accelerated(model) if fast else model
-
-
-def _cap_thread_limits() -> None:
-    """Keep libraries from raising a worker's thread pools again (an embedder may ask for 4 on 2 cores)."""
-    try:
-        from threadpoolctl import _ThreadpoolLimiter
-
-        original = _ThreadpoolLimiter._set_threadpool_limits
-    except (ImportError, AttributeError):
-        return
-
-    def capped(self):
-        if isinstance(self._limits, dict):
-            self._limits = {k: v if v is None else min(v, 1) for k, v in self._limits.items()}
-        return original(self)
-
-    _ThreadpoolLimiter._set_threadpool_limits = capped
-
-
-def _predict(model, texts: list[str]) -> np.ndarray:
-    """Probabilities in batches: a chunk's whole feature matrix at once would cost hundreds of MB."""
-    parts = [model.predict_proba(texts[i : i + BATCH_TEXTS]) for i in range(0, len(texts), BATCH_TEXTS)]
-    return np.concatenate(parts) if parts else np.empty((0, len(model.classes_)))
-
-
-def _proba_in_worker(texts: list[str]) -> np.ndarray:
-    return _predict(_WORKER["model"], texts)
-
-
-def _start_method() -> str:
-    """``fork`` shares the loaded model for free, but not after an OpenMP embedder ran in this process."""
-    from . import embeddings
-
-    return "forkserver" if embeddings._LOADED else "fork"
-
-
-class _Engine:
-    """Texts in, probabilities out: each distinct text of a chunk once, chunks on all cores.
-
-    A chunk's scores depend on that chunk's rows only (no memory across chunks), because
-    float32 embedders round a little differently with other texts in the same batch: so
-    a resumed run, or one with another number of workers, writes the very same bytes.
-    """
-
-    def __init__(self, model, *, workers: int) -> None:
-        self.model = model
-        self.fast = None
-        self.workers = max(1, workers)
-        self.pool = None
-        self.width = len(model.classes_)
-
-    def _prepare(self, texts: list[str]) -> None:
-        if self.fast is None:
-            self.fast = accelerated(self.model, texts[:200])
-
-    def start_pool(self) -> None:
-        if self.workers < 2 or self.pool is not None:
-            return
-        import gc
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        gc.freeze()  # forked workers then share the model's pages instead of copying them on first GC
-        self.pool = ProcessPoolExecutor(
-            self.workers,
-            mp_context=multiprocessing.get_context(_start_method()),
-            initializer=_init_worker,
-            initargs=(self.model, self.fast is not self.model),
-        )
-
-    @property
-    def in_flight(self) -> int:
-        return 2 * self.workers if self.pool else 1
-
-    def submit(self, texts: list[str]):
-        """Start scoring one chunk; :meth:`collect` returns its probabilities (NaN rows for empty text)."""
-        where = np.full(len(texts), -1, dtype=np.int64)
-        distinct: dict[str, int] = {}
-        for i, text in enumerate(texts):
-            if text and not text.isspace():
-                where[i] = distinct.setdefault(text, len(distinct))
-        unique = list(distinct)
-        if not unique:
-            return where, np.empty((0, self.width))
-        self._prepare(unique)
-        if self.pool:
-            return where, self.pool.submit(_proba_in_worker, unique)
-        return where, _predict(self.fast, unique)
-
-    def collect(self, pending) -> np.ndarray:
-        where, result = pending
-        proba = result if isinstance(result, np.ndarray) else result.result()
-        out = np.full((len(where), self.width), np.nan)
-        found = where >= 0
-        out[found] = proba[where[found]]
-        return out
-
-    def close(self, *, abort: bool = False) -> None:
-        if self.pool is None:
-            return
-        import gc
-
-        gc.unfreeze()
-        if abort:
-            for process in list(getattr(self.pool, "_processes", {}).values()):
-                process.terminate()  # a chunk in progress is not worth waiting for
-        self.pool.shutdown(wait=not abort, cancel_futures=True)
-        self.pool = None
-
-
 def _labels(proba: np.ndarray, classes, min_confidence: float) -> tuple[list[str], list[float | None]]:
     """Label and confidence per row; empty label and None confidence where there was no text."""
     empty = np.isnan(proba[:, 0])
@@ -407,16 +151,14 @@ def score_frame(
     column = frame.columns[find_text_column(columns, text_column, where="the DataFrame")]
     texts = ["" if not isinstance(v, str) and pd.isna(v) else str(v) for v in frame[column]]
     model, _ = _load(model, models_dir, None)
-    engine = _Engine(model, workers=workers)
-    if len(texts) > chunk_rows:
-        engine._prepare(texts[:200])
-        engine.start_pool()
+    engine = Engine(model, workers=workers)
     labels, confs = [], []
     try:
-        pending = deque()
+        pending: deque = deque()
         for start in range(0, len(texts), chunk_rows):
-            pending.append(engine.submit(texts[start : start + chunk_rows]))
-            while len(pending) > engine.in_flight or (pending and start + chunk_rows >= len(texts)):
+            more = start + chunk_rows < len(texts)
+            pending.append(engine.submit(texts[start : start + chunk_rows], more=more))
+            while len(pending) > (engine.in_flight if more else 0):
                 got = _labels(engine.collect(pending.popleft()), model.classes_, min_confidence)
                 labels += got[0]
                 confs += got[1]
@@ -490,6 +232,15 @@ def _chunks(
             chunk, chars = [], 0
     if chunk:
         yield chunk
+
+
+def _lookahead(chunks: Iterator[list]) -> Iterator[tuple[list, bool]]:
+    """Each chunk with whether another follows, so a one-chunk file never starts worker processes."""
+    current = next(chunks, None)
+    while current is not None:
+        following = next(chunks, None)
+        yield current, following is not None
+        current = following
 
 
 class _CsvText:
@@ -600,7 +351,7 @@ def score_csv(
             | {"bytes": writer.sync()},
         )
 
-    engine = _Engine(loaded, workers=workers or len(os.sched_getaffinity(0)))
+    engine = Engine(loaded, workers=workers or len(os.sched_getaffinity(0)))
     finished = False
     try:
         if previous is None:
@@ -612,16 +363,16 @@ def score_csv(
                 raise DataError(
                     f"{path}: has fewer rows than the interrupted run scored; run without --resume."
                 )
-        chunks = _chunks(source.rows, chunk_rows, CHUNK_CHARS)
-        head = list(itertools.islice(chunks, 2))
-        if len(head) > 1:
-            engine._prepare([cells[column] for cells in head[0][:200]])
-            engine.start_pool()
         pending: deque = deque()
+
+        def report(done: float) -> None:
+            if progress:
+                progress(int(done), max(source.total or 0, int(done)) or None)
 
         def write_oldest() -> None:
             rows, job = pending.popleft()
-            labels, confs = _labels(engine.collect(job), loaded.classes_, min_confidence)
+            proba = engine.collect(job, on_batch=lambda share: report(summary.rows + share * len(rows)))
+            labels, confs = _labels(proba, loaded.classes_, min_confidence)
             for cells, label, conf in zip(rows, labels, confs, strict=True):
                 cells.append(label)
                 cells.append("" if conf is None else repr(round(conf, DECIMALS)))
@@ -630,12 +381,12 @@ def score_csv(
             summary.empty += labels.count("")
             summary.labels.update(label for label in labels if label)
             checkpoint()
-            if progress:
-                progress(summary.rows, max(source.total or 0, summary.rows) or None)
+            report(summary.rows)
 
-        for rows in itertools.chain(head, chunks):
-            pending.append((rows, engine.submit([cells[column] for cells in rows])))
-            if len(pending) > engine.in_flight:
+        report(summary.rows)
+        for rows, more in _lookahead(_chunks(source.rows, chunk_rows, CHUNK_CHARS)):
+            pending.append((rows, engine.submit([cells[column] for cells in rows], more=more)))
+            while len(pending) > engine.in_flight:
                 write_oldest()
         while pending:
             write_oldest()

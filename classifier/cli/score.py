@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from ..config import DEFAULT_MODEL_KIND, UNCERTAIN
@@ -40,12 +41,21 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--resume", action="store_true", help="continue an interrupted run from its last finished chunk"
     )
-    p.add_argument(
-        "--chunk-rows", type=int, default=None, metavar="N", help="rows per chunk (default: 10000)"
-    )
-    p.add_argument("--workers", type=int, default=None, metavar="N", help="processes (default: all cores)")
+    p.add_argument("--chunk-rows", type=positive, metavar="N", help="rows per chunk (default: 10000)")
+    p.add_argument("--workers", type=positive, metavar="N", help="processes (default: all cores)")
     add_models_dir(p)
     p.set_defaults(func=run)
+
+
+def positive(text: str) -> int:
+    """argparse type for a whole number of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of at least 1")
+    return value
 
 
 def run(args) -> int:
@@ -59,6 +69,7 @@ def run(args) -> int:
         nonlocal bar
         if bar is None:
             bar = progress(expected or done, "scoring", unit="rows")
+            bar.n = bar.last_print_n = done  # rows of a resumed run do not count towards rows/s
         bar.total = max(expected or 0, done)
         bar.update(done - bar.n)
 
@@ -84,6 +95,9 @@ def run(args) -> int:
     except KeyboardInterrupt:
         from ..scoring import default_output
 
+        if bar is not None:
+            bar.close()
+            bar = None
         target = Path(args.output) if args.output else default_output(Path(args.input))
         done = (load_state(target) or {}).get("rows", 0)
         err(
