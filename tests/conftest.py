@@ -10,6 +10,19 @@ FIXTURES = Path(__file__).parent / "fixtures"
 SMALL_TRAIN = FIXTURES / "small_train.csv"
 
 
+def train_small(root: Path, *extra: str) -> int:
+    """Train a fast model on the 16-row fixture through the CLI into ``root``; the exit code."""
+    from classifier.cli import main
+
+    argv = ["train", "--model", "fast", "--only", "--data", str(SMALL_TRAIN), "--repeats", "1"]
+    return main([*argv, "--models-dir", str(root), *extra])
+
+
+def version_dirs(root: Path, kind: str = "fast") -> list[Path]:
+    """The version folders of one kind, oldest first."""
+    return sorted(p for p in (root / kind).iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_models(tmp_path_factory, monkeypatch):
     """No test reads or writes the project's real models/ folder."""

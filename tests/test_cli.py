@@ -11,29 +11,16 @@ import pytest
 
 from classifier.cli import main
 
-from .conftest import SMALL_TRAIN
+from .conftest import SMALL_TRAIN, train_small, version_dirs
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """A fast model folder trained through the CLI on the small fixture data."""
     root = tmp_path_factory.mktemp("cli-models")
-    code = main(
-        [
-            "train",
-            "--model",
-            "fast",
-            "--only",
-            "--data",
-            str(SMALL_TRAIN),
-            "--repeats",
-            "1",
-            "--models-dir",
-            str(root),
-        ]
-    )
+    code = train_small(root)
     assert code == 0
-    (version,) = [p for p in (root / "fast").iterdir() if p.is_dir() and not p.name.startswith(".")]
+    (version,) = version_dirs(root)
     return version
 
 
@@ -158,24 +145,8 @@ def test_bad_input_is_one_line_and_nonzero(argv, message, capsys):
 
 def test_tampered_active_model_is_refused(tmp_path, capsys):
     root = tmp_path / "models"
-    assert (
-        main(
-            [
-                "train",
-                "--model",
-                "fast",
-                "--only",
-                "--data",
-                str(SMALL_TRAIN),
-                "--repeats",
-                "1",
-                "--models-dir",
-                str(root),
-            ]
-        )
-        == 0
-    )
-    (version,) = [p for p in (root / "fast").iterdir() if p.is_dir() and not p.name.startswith(".")]
+    assert train_small(root) == 0
+    (version,) = version_dirs(root)
     with open(version / "model.joblib", "ab") as fh:
         fh.write(b"x")
     capsys.readouterr()

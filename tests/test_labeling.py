@@ -11,7 +11,7 @@ import pytest
 from classifier.cli import main
 from classifier.data import load_labeled
 
-from .conftest import SMALL_TRAIN
+from .conftest import SMALL_TRAIN, train_small, version_dirs
 
 ARTICLE_QUOTE = "Succes bij een ander!"
 TEXTS = [
@@ -27,24 +27,8 @@ TEXTS = [
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
     root = tmp_path_factory.mktemp("label-models")
-    assert (
-        main(
-            [
-                "train",
-                "--model",
-                "fast",
-                "--only",
-                "--data",
-                str(SMALL_TRAIN),
-                "--repeats",
-                "1",
-                "--models-dir",
-                str(root),
-            ]
-        )
-        == 0
-    )
-    return next(p for p in (root / "fast").iterdir() if p.is_dir() and not p.name.startswith("."))
+    assert train_small(root) == 0
+    return version_dirs(root)[0]
 
 
 @pytest.fixture

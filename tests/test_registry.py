@@ -11,25 +11,11 @@ import pytest
 from classifier import registry
 from classifier.cli import main
 
-from .conftest import SMALL_TRAIN
+from .conftest import SMALL_TRAIN, train_small
 
 
 def train(root: Path, *extra: str) -> int:
-    return main(
-        [
-            "train",
-            "--model",
-            "fast",
-            "--only",
-            "--data",
-            str(SMALL_TRAIN),
-            "--repeats",
-            "1",
-            "--models-dir",
-            str(root),
-            *extra,
-        ]
-    )
+    return train_small(root, *extra)
 
 
 def versions(root: Path) -> list[str]:
