@@ -87,7 +87,8 @@ def _write_pointer(kind: str, version_id: str | None, root: Path | None, *, reme
 
 def staging_folder(kind: str, root: Path | None = None) -> Path:
     """A fresh hidden folder to write a new version into."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    # microseconds keep ids in creation order even for trainings within one second
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f")
     version_id = f"{stamp}-{secrets.token_hex(3)}"
     folder = kind_dir(kind, root) / f".staging-{version_id}"
     folder.mkdir(parents=True)
