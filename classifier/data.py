@@ -7,7 +7,6 @@ file, row number and column, all at once, so a user fixes a file in one pass.
 from __future__ import annotations
 
 import difflib
-import hashlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -136,4 +135,6 @@ def load_labeled(
 
 def data_fingerprint(paths: Sequence[str | Path]) -> dict[str, str]:
     """sha256 of each training file, so a model can say exactly what it was trained on."""
-    return {str(Path(p).name): hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in paths}
+    from .persistence import sha256_file
+
+    return {str(Path(p).name): sha256_file(Path(p)) for p in paths}

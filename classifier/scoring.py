@@ -24,6 +24,7 @@ import numpy as np
 from . import scoring_state as state
 from .config import UNCERTAIN
 from .exceptions import DataError, InputError
+from .persistence import sha256_file
 from .scoring_engine import Engine
 
 TEXT_COLUMNS = ("text", "quote", "statement", "tekst", "uitspraak", "citaat")
@@ -325,7 +326,7 @@ def score_csv(
     }
     summary = ScoreSummary(output=target)
     previous = state.load_state(target) if resume else None
-    input_sha256 = state.file_sha256(path)
+    input_sha256 = sha256_file(path)  # identity of the input, so a resume never mixes two files
     if previous is not None:
         state.check_resumable(
             target, previous, input_sha256=input_sha256, model_id=model_id, settings=settings

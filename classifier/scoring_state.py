@@ -15,7 +15,6 @@ import codecs
 import contextlib
 import fcntl
 import gzip
-import hashlib
 import json
 import os
 import sys
@@ -33,15 +32,6 @@ def partial_path(target: Path) -> Path:
 
 def state_path(target: Path) -> Path:
     return target.parent / f".{target.name}.resume.json"
-
-
-def file_sha256(path: Path) -> str:
-    """Identity of an input file, so a resume never mixes rows of two different files."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _codec(encoding: str) -> tuple[bytes, str]:
