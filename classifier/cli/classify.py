@@ -54,14 +54,13 @@ def _read_statements(args) -> list[str]:
 
 def run(args) -> int:
     from ..explain import explain
-    from ..training import predictions_frame
+    from ..predict import predict
 
     texts = _read_statements(args)
-    model, _ = load(args.model, models_root(args))
-    frame = predictions_frame(model, texts, min_confidence=args.min_confidence)
-    for row in frame.itertuples(index=False):
-        probs = {c: float(getattr(row, f"p_{c}")) for c in model.classes_}
-        reasons = explain(model, row.text) if args.explain else None
+    model = load(args.model, models_root(args))
+    for row in predict(model, texts, min_confidence=args.min_confidence):
+        probs = row.probabilities
+        reasons = explain(model.estimator, row.text) if args.explain else None
         if args.json:
             out = {
                 "text": row.text,

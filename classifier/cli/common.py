@@ -27,10 +27,10 @@ def probability(text: str) -> float:
 
 
 def load(spec: str, root: Path | None = None):
-    """The model a user named; a kind with no version yet is trained once, with a notice."""
-    from ..training import load_or_train
+    """The model a user named, as a :class:`classifier.predict.LoadedModel`."""
+    from ..predict import load as load_model
 
-    return load_or_train(spec, root=root, notify=err)
+    return load_model(spec, root=root, notify=err)
 
 
 def progress(total: int, desc: str, unit: str = "fold"):

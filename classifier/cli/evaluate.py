@@ -59,7 +59,8 @@ def run(args) -> int:
     if args.report:
         return _report(args)
     if args.holdout or args.model not in MODEL_KINDS:
-        model, meta = load(args.model, models_root(args))
+        loaded = load(args.model, models_root(args))
+        model, meta = loaded.estimator, loaded.metadata
         files = args.holdout or args.data
         if not files:
             raise InputError("give a labeled file to score the saved model on: --holdout FILE")

@@ -73,7 +73,7 @@ def run(args) -> int:
     if not todo:
         print(f"nothing left to label in {source} (labels in {out})")
         return 0
-    model, _ = load(args.model, models_root(args))
+    model = load(args.model, models_root(args)).estimator
     queue = rank_uncertain(model, todo)[: args.limit]
     err(f"{len(todo)} statements to label; answers go to {out}")
     counts = run_session(store, queue, _key_reader(), lambda s: print(s, end="", file=sys.stderr, flush=True))

@@ -1,0 +1,117 @@
+"""The one path from a loaded model and texts to labels, confidences and probabilities.
+
+Every surface that labels statements (``stance classify``, ``stance score``, the
+HTTP server, the Dask engine) goes through here, so a label means the same
+everywhere: the most probable label, or ``uncertain`` when the top probability
+is below ``min_confidence``. Nothing here imports the training code at module
+level; a kind with no saved version yet is the only case that trains.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .config import LABELS, UNCERTAIN
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A fitted model with the metadata saved beside it (kind, version, sha256, metrics)."""
+
+    estimator: object
+    metadata: dict = field(default_factory=dict)
+    folder: Path | None = None
+
+    @property
+    def classes(self) -> list[str]:
+        return [str(c) for c in self.estimator.classes_]
+
+    def info(self) -> dict:
+        """What a user needs to say which model answered: kind, version and file sha256."""
+        meta = self.metadata
+        return {
+            "kind": meta.get("kind", ""),
+            "version": meta.get("version", ""),
+            "sha256": meta.get("model_sha256", ""),
+        }
+
+
+@dataclass(frozen=True)
+class Prediction:
+    text: str
+    label: str
+    confidence: float
+    probabilities: dict[str, float]
+
+    def as_dict(self) -> dict:
+        return {
+            "text": self.text,
+            "label": self.label,
+            "confidence": self.confidence,
+            "probabilities": dict(self.probabilities),
+        }
+
+
+def load(
+    spec: str | Path = "accurate",
+    *,
+    root: Path | None = None,
+    notify: Callable[[str], None] | None = None,
+) -> LoadedModel:
+    """The model a user named: a kind (``accurate``, ``fast``) or a model folder."""
+    from .training import load_or_train  # only reached to find or, once, build a model
+
+    estimator, metadata = load_or_train(str(spec), root=root, notify=notify)
+    folder = Path(spec) if Path(str(spec)).is_dir() else None
+    return LoadedModel(estimator=estimator, metadata=metadata, folder=folder)
+
+
+def labels_from_proba(
+    proba: np.ndarray, classes: Sequence[str], *, min_confidence: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Label and confidence per row: argmax, or ``uncertain`` below ``min_confidence``.
+
+    Rows that are all NaN (no text to score) get an empty label and NaN confidence.
+    """
+    proba = np.asarray(proba, dtype=float).reshape(-1, len(classes))
+    empty = np.isnan(proba).all(axis=1)
+    safe = np.where(empty[:, None], 0.0, proba)
+    confidence = safe.max(axis=1) if len(safe) else np.zeros(0)
+    labels = np.asarray(classes, dtype=object)[safe.argmax(axis=1)] if len(safe) else np.array([], object)
+    labels = np.where(confidence >= min_confidence, labels, UNCERTAIN).astype(object)
+    labels[empty] = ""
+    confidence = np.where(empty, np.nan, confidence)
+    return labels, confidence
+
+
+def predict_proba(model: LoadedModel | object, texts: Sequence[str]) -> np.ndarray:
+    """Probabilities with columns in :data:`classifier.config.LABELS` order."""
+    estimator = model.estimator if isinstance(model, LoadedModel) else model
+    texts = list(texts)
+    if not texts:
+        return np.zeros((0, len(LABELS)))
+    proba = np.asarray(estimator.predict_proba(texts), dtype=float)
+    order = [list(estimator.classes_).index(label) for label in LABELS]
+    return proba[:, order]
+
+
+def predict(
+    model: LoadedModel | object, texts: Sequence[str], *, min_confidence: float = 0.0
+) -> list[Prediction]:
+    """One :class:`Prediction` per text, in input order."""
+    texts = list(texts)
+    proba = predict_proba(model, texts)
+    labels, confidence = labels_from_proba(proba, LABELS, min_confidence=min_confidence)
+    return [
+        Prediction(
+            text=text,
+            label=str(labels[i]),
+            confidence=float(confidence[i]),
+            probabilities={label: float(proba[i, j]) for j, label in enumerate(LABELS)},
+        )
+        for i, text in enumerate(texts)
+    ]
