@@ -20,10 +20,10 @@ __all__ = [
 ]
 
 _WHERE = {
-    "StanceClassifier": ".model",
-    "load_labeled": ".data",
-    "load_model": ".persistence",
-    "save_model": ".persistence",
+    "StanceClassifier": ".models.estimator",
+    "load_labeled": ".data.labeled",
+    "load_model": ".models.persistence",
+    "save_model": ".models.persistence",
     "train": ".training",
     "StanceError": ".exceptions",
     "DataError": ".exceptions",
@@ -32,10 +32,10 @@ _WHERE = {
 }
 
 if TYPE_CHECKING:
-    from .data import load_labeled
+    from .data.labeled import load_labeled
     from .exceptions import DataError, InputError, ModelError, StanceError
-    from .model import StanceClassifier
-    from .persistence import load_model, save_model
+    from .models.estimator import StanceClassifier
+    from .models.persistence import load_model, save_model
     from .training import train
 
 

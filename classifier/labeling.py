@@ -16,37 +16,21 @@ from pathlib import Path
 
 import numpy as np
 
-from .csvio import atomic_output, detect_dialect, iter_rows
-from .exceptions import DataError, InputError
-from .features import guess_language
+from .data.columns import find_text_column
+from .data.csvio import detect_dialect, iter_rows
+from .data.files import atomic_output
+from .exceptions import DataError
+from .models.features import guess_language
 
 COLUMNS = ("id", "text", "label", "lang", "source", "speaker", "organisation", "group", "rationale")
-TEXT_COLUMNS = ("text", "quote", "statement", "tekst", "uitspraak", "citaat")
 KEYS = {"k": "customer_is_king", "l": "sets_limits"}
-
-
-def find_text_column(path: Path, header: list[str], requested: str | None) -> int:
-    """Index of the text column: the one asked for, or the only conventional name present."""
-    if requested is not None:
-        if requested not in header:
-            raise InputError(
-                f"{path}: no column '{requested}'; columns are: {', '.join(header)}. Use --text-column."
-            )
-        return header.index(requested)
-    hits = [i for i, h in enumerate(header) if h.strip().lower() in TEXT_COLUMNS]
-    if len(hits) != 1:
-        what = "several text-like columns" if hits else "no text column"
-        raise InputError(
-            f"{path}: {what}; columns are: {', '.join(header)}. Name one with --text-column COL."
-        )
-    return hits[0]
 
 
 def read_texts(path: Path, text_column: str | None = None) -> list[str]:
     """Distinct non-empty texts of one column of a CSV, in file order."""
     rows = iter_rows(path, detect_dialect(path))
     _, header = next(rows)
-    col = find_text_column(path, header, text_column)
+    col = find_text_column(header, text_column, where=str(path))
     seen: dict[str, None] = {}
     for _, cells in rows:
         text = cells[col].strip()

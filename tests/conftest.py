@@ -34,7 +34,7 @@ def _isolated_models(tmp_path_factory, monkeypatch):
 
 @pytest.fixture(scope="session")
 def small_data():
-    from classifier.data import load_labeled
+    from classifier.data.labeled import load_labeled
 
     return load_labeled([SMALL_TRAIN])
 
@@ -42,7 +42,7 @@ def small_data():
 @pytest.fixture(scope="session")
 def fast_model(small_data):
     """A fast model trained in well under a second; enough to test behaviour, not accuracy."""
-    from classifier.model import StanceClassifier
+    from classifier.models.estimator import StanceClassifier
 
     return StanceClassifier("fast").fit(list(small_data["text"]), small_data["label"])
 
@@ -50,6 +50,6 @@ def fast_model(small_data):
 @pytest.fixture(scope="session")
 def accurate_model(small_data):
     """The real embedding model on tiny data: proves the bundled embedders load and run."""
-    from classifier.model import StanceClassifier
+    from classifier.models.estimator import StanceClassifier
 
     return StanceClassifier("accurate").fit(list(small_data["text"]), small_data["label"])

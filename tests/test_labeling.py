@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from classifier.cli import main
-from classifier.data import load_labeled
+from classifier.data.labeled import load_labeled
 
 from .conftest import SMALL_TRAIN, train_small, version_dirs
 

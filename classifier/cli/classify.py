@@ -53,7 +53,7 @@ def _read_statements(args) -> list[str]:
 
 
 def run(args) -> int:
-    from ..explain import explain
+    from ..models.explain import explain
     from ..predict import predict
 
     texts = _read_statements(args)

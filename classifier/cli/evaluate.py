@@ -46,10 +46,10 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from pathlib import Path
 
-    from .. import tables
-    from ..data import load_labeled
-    from ..evaluation import evaluate_recipe, score_holdout
-    from ..model import StanceClassifier
+    from ..data.labeled import load_labeled
+    from ..evaluation.cross_validation import evaluate_recipe, score_holdout
+    from ..models.estimator import StanceClassifier
+    from . import tables
 
     if args.report and (args.holdout or args.model not in MODEL_KINDS):
         raise InputError(
@@ -89,10 +89,10 @@ def run(args) -> int:
 
 
 def _report(args) -> int:
-    from .. import tables
-    from ..data import load_labeled
-    from ..model import StanceClassifier
-    from ..report import build_report, check_report_folder, clean, report_steps, write_report
+    from ..data.labeled import load_labeled
+    from ..evaluation.report import build_report, check_report_folder, clean, report_steps, write_report
+    from ..models.estimator import StanceClassifier
+    from . import tables
 
     check_report_folder(args.report)
     data = load_labeled(args.data) if args.data else load_labeled()

@@ -61,7 +61,7 @@ def _key_reader():
 
 
 def run(args) -> int:
-    from ..data import load_labeled
+    from ..data.labeled import load_labeled
     from ..labeling import LabelStore, pending, rank_uncertain, read_texts, run_session
 
     source = Path(args.input)

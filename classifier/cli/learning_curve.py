@@ -25,11 +25,11 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..data import load_labeled
-    from ..learning_curve import FRACTIONS, learning_curve
-    from ..model import StanceClassifier
-    from ..tables import table
+    from ..data.labeled import load_labeled
+    from ..evaluation.learning_curve import FRACTIONS, learning_curve
+    from ..models.estimator import StanceClassifier
     from .common import progress
+    from .tables import table
 
     data = load_labeled(args.data) if args.data else load_labeled()
     kinds = args.model or list(MODEL_KINDS)
@@ -40,7 +40,7 @@ def run(args) -> int:
                 StanceClassifier(kind), data, n_repeats=args.repeats, progress=bar.update
             )
     if args.plot:
-        from .. import plots
+        from ..evaluation import plots
 
         scheme = f"{args.repeats}x stratified group 5-fold"
         plots.save(

@@ -45,8 +45,8 @@ def _row(v) -> dict:
 
 
 def run(args) -> int:
-    from .. import registry
-    from ..tables import table
+    from ..models import registry
+    from .tables import table
 
     root = models_root(args)
     if args.action:

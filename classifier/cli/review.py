@@ -26,9 +26,9 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from ..data import load_labeled
-    from ..model import StanceClassifier
-    from ..review import suspicious_rows
+    from ..data.labeled import load_labeled
+    from ..evaluation.review import suspicious_rows
+    from ..models.estimator import StanceClassifier
 
     data = load_labeled(args.data) if args.data else load_labeled()
     with progress(10, f"cross-validating {args.model}") as bar:

@@ -60,7 +60,7 @@ def positive(text: str) -> int:
 
 def run(args) -> int:
     from ..scoring import CHUNK_ROWS, score_csv
-    from ..scoring_state import load_state
+    from ..scoring.state import load_state
     from .common import progress
 
     bar = None

@@ -1,0 +1,274 @@
+"""Reading real-world delimited text and writing outputs atomically.
+
+One reader serves the labeled data and batch scoring alike, so both accept the
+same files: UTF-8 with or without BOM, UTF-16 with BOM, an explicit encoding on
+request, ``,`` ``;`` tab or ``|`` (sniffed), quoted newlines, ``.gz``.
+Cells are always text: ``NA`` or ``null`` stay the strings they are.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import gzip
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from ..exceptions import DataError
+
+DELIMITERS = (",", ";", "\t", "|")
+_SNIFF_BYTES = 64 * 1024
+csv.field_size_limit(2**31 - 1)
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What was decided about a file: how to decode it and how to split it."""
+
+    encoding: str
+    sep: str
+
+
+def _open_binary(path: Path) -> IO[bytes]:
+    if path.suffix == ".gz":
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def _check_readable(path: Path) -> None:
+    if not path.exists():
+        raise DataError(f"{path}: file not found. Check the path.")
+    if path.is_dir():
+        raise DataError(f"{path}: is a folder, not a file. Give the path of a CSV file.")
+
+
+def detect_encoding(path: Path, encoding: str | None = None) -> str:
+    """Decide the encoding from the BOM and a prefix; never guess a legacy code page."""
+    _check_readable(path)
+    try:
+        with _open_binary(path) as fh:
+            head = fh.read(_SNIFF_BYTES)
+    except (OSError, EOFError) as exc:
+        raise DataError(f"{path}: cannot be read ({exc}). Check the file.") from None
+    if encoding:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise DataError(f"unknown encoding '{encoding}'. Try utf-8 or cp1252.") from None
+        if codecs.lookup(encoding).name == "utf-8" and head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"  # an explicit utf-8 must not turn the BOM into part of a column name
+        return encoding
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in head:
+        raise DataError(f"{path}: looks like a binary file, not CSV text. Give a CSV file.")
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{path}: not valid UTF-8 (byte {exc.start}). If it came from Excel, try --encoding cp1252."
+        ) from None
+    return "utf-8"
+
+
+def sniff_delimiter(sample: str) -> str:
+    """Pick among ``, ; tab |``: the sniffer first, then the header line's counts."""
+    try:
+        return csv.Sniffer().sniff(sample, delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        header = sample.splitlines()[0] if sample else ""
+        counts = {d: header.count(d) for d in DELIMITERS}
+        best = max(counts, key=counts.get)
+        return best if counts[best] else ","
+
+
+@contextlib.contextmanager
+def open_text(path: Path, encoding: str) -> Iterator[IO[str]]:
+    """Open for reading as text with universal newlines, as the csv module wants."""
+    fh = _open_binary(path)
+    try:
+        yield io.TextIOWrapper(fh, encoding=encoding, newline="")
+    finally:
+        fh.close()
+
+
+def detect_dialect(path: Path, *, sep: str | None = None, encoding: str | None = None) -> Dialect:
+    """Encoding and delimiter of a file, with the user's overrides taking precedence."""
+    enc = detect_encoding(path, encoding)
+    if sep is None:
+        with open_text(path, enc) as fh:
+            try:
+                sample = fh.read(_SNIFF_BYTES)
+            except UnicodeDecodeError:
+                raise DataError(f"{path}: cannot be decoded as {enc}. Try --encoding cp1252.") from None
+        sep = sniff_delimiter(sample)
+    if sep in ("\\t", "tab"):
+        sep = "\t"
+    if len(sep) != 1:
+        raise DataError(f"delimiter must be one character, got {sep!r}. Try --sep ';'.")
+    return Dialect(encoding=enc, sep=sep)
+
+
+def _check_header(path: Path, header: list[str]) -> list[str]:
+    header = [h.strip() for h in header]
+    seen: set[str] = set()
+    for col, name in enumerate(header, 1):
+        if name in seen:
+            raise DataError(
+                f"{path}: column name '{name}' appears twice in the header (column {col}). "
+                "Rename one of them."
+            )
+        seen.add(name)
+    return header
+
+
+def iter_rows(path: Path, dialect: Dialect) -> Iterator[tuple[int, list[str]]]:
+    """Yield ``(line_number, cells)`` for each data row; the header is yielded first as line 1.
+
+    Ragged rows stop the read with their line number: guessing which cell is missing
+    would silently shift a text into the wrong column.
+    """
+    with open_text(path, dialect.encoding) as fh:
+        reader = csv.reader(fh, delimiter=dialect.sep, strict=False)
+        try:
+            header = next(reader, None)
+            if header is None:
+                raise DataError(f"{path}: the file is empty. Give a CSV with a header row.")
+            header = _check_header(path, header)
+            yield 1, header
+            width = len(header)
+            start = reader.line_num + 1
+            for row in reader:
+                if not row:
+                    start = reader.line_num + 1
+                    continue
+                if len(row) != width:
+                    raise DataError(
+                        f"{path}: line {start} has {len(row)} fields, the header has {width}. "
+                        "Check for an unquoted delimiter or a missing quote on that line."
+                    )
+                yield start, row
+                start = reader.line_num + 1
+        except UnicodeDecodeError as exc:
+            raise DataError(
+                f"{path}: cannot be decoded as {dialect.encoding} near line {reader.line_num + 1}"
+                f" ({exc.reason}). Try --encoding cp1252."
+            ) from None
+        except csv.Error as exc:
+            raise DataError(f"{path}: line {reader.line_num}: {exc}. Check the quoting.") from None
+
+
+def line_terminator(path: Path, dialect: Dialect) -> str:
+    """``\\r\\n`` when the header line ends that way, so an output can keep the input's line endings."""
+    with open_text(path, dialect.encoding) as fh:
+        try:
+            head = fh.read(_SNIFF_BYTES)
+        except UnicodeDecodeError:
+            return "\n"
+    end = head.find("\n")
+    return "\r\n" if end > 0 and head[end - 1] == "\r" else "\n"
+
+
+def _cell_text(value) -> str:
+    """A spreadsheet or Parquet cell as the text a CSV export would show; empty for a blank cell."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        text = value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+        return text.removesuffix(" 00:00:00")
+    return str(value)
+
+
+def _fit_width(path: Path, line: int, cells: list[str], width: int) -> list[str]:
+    """Pad a short spreadsheet row; refuse one with content beyond the header, like a ragged CSV row."""
+    if len(cells) > width and any(c for c in cells[width:]):
+        raise DataError(
+            f"{path}: row {line} has values in {len(cells)} columns, the header has {width}. "
+            "Give every column with values a header."
+        )
+    return cells[:width] + [""] * (width - len(cells))
+
+
+def iter_sheet_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """Rows of the first sheet of an ``.xlsx`` file, as text, in the shape of :func:`iter_rows`."""
+    try:
+        import openpyxl
+    except ImportError:
+        raise DataError(f"{path}: reading .xlsx needs openpyxl: pip install openpyxl.") from None
+    _check_readable(path)
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - zipfile, XML and openpyxl errors all mean "not a workbook"
+        raise DataError(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}).") from None
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header = [_cell_text(v) for v in next(rows, ())]
+        while header and not header[-1].strip():
+            header.pop()
+        if not header:
+            raise DataError(f"{path}: the first sheet is empty. Put a header row in row 1.")
+        header = _check_header(path, header)
+        yield 1, header
+        for line, values in enumerate(rows, 2):
+            cells = [_cell_text(v) for v in values]
+            if any(cells):
+                yield line, _fit_width(path, line, cells, len(header))
+    finally:
+        book.close()
+
+
+def iter_parquet_rows(path: Path, *, batch_rows: int = 10_000) -> Iterator[tuple[int, list[str]]]:
+    """Rows of a Parquet file as text, read one row group batch at a time (memory stays flat)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise DataError(f"{path}: reading .parquet needs pyarrow: pip install pyarrow.") from None
+    _check_readable(path)
+    try:
+        source = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise DataError(f"{path}: cannot be read as Parquet ({exc}).") from None
+    header = _check_header(path, [str(name) for name in source.schema_arrow.names])
+    yield 1, header
+    line = 1
+    for batch in source.iter_batches(batch_size=batch_rows):
+        columns = []
+        for column in batch.columns:
+            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                values = column.to_pylist()
+            else:
+                values = pc.cast(column, pa.string()).to_pylist()
+            columns.append(["" if v is None else v for v in values])
+        for cells in zip(*columns, strict=True):
+            line += 1
+            yield line, list(cells)
+
+
+def estimate_rows(path: Path, dialect: Dialect) -> int | None:
+    """Rough row count from the rows in the first megabyte, for a progress bar's ETA only."""
+    try:
+        with open_text(path, dialect.encoding) as fh:
+            head = fh.read(1 << 20)
+        rows = sum(1 for _ in csv.reader(io.StringIO(head, newline=""), delimiter=dialect.sep, strict=False))
+        size = path.stat().st_size
+        if path.suffix == ".gz":
+            with open(path, "rb") as raw:
+                raw.seek(-4, os.SEEK_END)
+                size = int.from_bytes(raw.read(4), "little")  # uncompressed size mod 4 GiB
+    except (UnicodeDecodeError, OSError, EOFError, csv.Error):
+        return None
+    if rows < 2:
+        return None
+    sample = len(head.encode(dialect.encoding, "replace"))
+    return max(rows - 1, int((rows - 1) * size / max(sample, 1)))

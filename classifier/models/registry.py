@@ -1,0 +1,182 @@
+"""Model versions on disk: one folder per training, one ``ACTIVE`` pointer per kind.
+
+Layout::
+
+    models/<kind>/<version>/model.joblib, metadata.json, MODEL_CARD.md
+    models/<kind>/ACTIVE       id of the version in use
+    models/<kind>/HISTORY      ids that were active before, one per line (for rollback)
+
+A version is written in a hidden staging folder and renamed into place when
+complete, and the pointer is replaced atomically under a lock, so a crash or two
+trainings at once never leave a half-written or inconsistent registry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ..config import MODEL_KINDS, models_dir
+from ..data.files import atomic_output
+from ..exceptions import InputError, ModelError
+from .persistence import check_model
+
+
+@dataclass
+class Version:
+    kind: str
+    id: str
+    folder: Path
+    metadata: dict | None
+    problem: str | None
+    active: bool
+
+
+def kind_dir(kind: str, root: Path | None = None) -> Path:
+    if kind not in MODEL_KINDS:
+        raise InputError(f"unknown model kind '{kind}'; use one of {', '.join(MODEL_KINDS)} or a path")
+    return (root or models_dir()) / kind
+
+
+@contextlib.contextmanager
+def locked(kind: str, root: Path | None = None) -> Iterator[None]:
+    folder = kind_dir(kind, root)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def active_id(kind: str, root: Path | None = None) -> str | None:
+    try:
+        return (kind_dir(kind, root) / "ACTIVE").read_text().strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def history(kind: str, root: Path | None = None) -> list[str]:
+    try:
+        return (kind_dir(kind, root) / "HISTORY").read_text().split()
+    except FileNotFoundError:
+        return []
+
+
+def _write_pointer(kind: str, version_id: str | None, root: Path | None, *, remember_previous: bool) -> None:
+    folder = kind_dir(kind, root)
+    previous = active_id(kind, root)
+    if remember_previous and previous and previous != version_id:
+        with atomic_output(folder / "HISTORY") as fh:
+            fh.write("\n".join([*history(kind, root), previous]) + "\n")
+    if version_id is None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(folder / "ACTIVE")
+        return
+    with atomic_output(folder / "ACTIVE") as fh:
+        fh.write(version_id + "\n")
+
+
+def staging_folder(kind: str, root: Path | None = None) -> Path:
+    """A fresh hidden folder to write a new version into."""
+    # microseconds keep ids in creation order even for trainings within one second
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f")
+    version_id = f"{stamp}-{secrets.token_hex(3)}"
+    folder = kind_dir(kind, root) / f".staging-{version_id}"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def commit_version(staging: Path, kind: str, *, activate: bool, root: Path | None = None) -> str:
+    """Rename a complete staging folder into a version; optionally make it active."""
+    version_id = staging.name.removeprefix(".staging-")
+    with locked(kind, root):
+        os.rename(staging, kind_dir(kind, root) / version_id)
+        if activate:
+            _write_pointer(kind, version_id, root, remember_previous=True)
+    return version_id
+
+
+def list_versions(kind: str, root: Path | None = None) -> list[Version]:
+    folder = kind_dir(kind, root)
+    if not folder.exists():
+        return []
+    current = active_id(kind, root)
+    out = []
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        try:
+            meta, problem = check_model(sub), None
+        except ModelError as exc:
+            meta, problem = None, str(exc)
+        out.append(Version(kind, sub.name, sub, meta, problem, sub.name == current))
+    return out
+
+
+def version_folder(kind: str, version_id: str, root: Path | None = None) -> Path:
+    folder = kind_dir(kind, root) / version_id
+    if not version_id or version_id.startswith(".") or not folder.is_dir():
+        known = ", ".join(v.id for v in list_versions(kind, root)) or "none"
+        raise InputError(f"no {kind} model version '{version_id}'; versions: {known}. See 'stance models'.")
+    return folder
+
+
+def promote(kind: str, version_id: str, root: Path | None = None) -> None:
+    folder = version_folder(kind, version_id, root)
+    check_model(folder)
+    with locked(kind, root):
+        _write_pointer(kind, version_id, root, remember_previous=True)
+
+
+def rollback(kind: str, root: Path | None = None) -> str:
+    """Make the previously active, still intact version active again; return its id."""
+    with locked(kind, root):
+        past = history(kind, root)
+        current = active_id(kind, root)
+        while past:
+            candidate = past.pop()
+            folder = kind_dir(kind, root) / candidate
+            if candidate != current and folder.is_dir():
+                try:
+                    check_model(folder)
+                except ModelError:
+                    continue
+                with atomic_output(kind_dir(kind, root) / "HISTORY") as fh:
+                    fh.write("".join(f"{p}\n" for p in past))
+                _write_pointer(kind, candidate, root, remember_previous=False)
+                return candidate
+    raise InputError(f"no earlier {kind} version to roll back to. See 'stance models'.")
+
+
+def remove(kind: str, version_id: str, root: Path | None = None) -> None:
+    folder = version_folder(kind, version_id, root)
+    with locked(kind, root):
+        if active_id(kind, root) == version_id:
+            raise InputError(f"version {version_id} is the active {kind} model; promote another one first.")
+        shutil.rmtree(folder)
+
+
+def resolve(spec: str, root: Path | None = None) -> Path | None:
+    """Folder of the model a user named: a kind's active version, or a path they typed.
+
+    Returns None when the kind has no active version yet (the caller may train one).
+    """
+    if spec in MODEL_KINDS:
+        current = active_id(spec, root)
+        return kind_dir(spec, root) / current if current else None
+    path = Path(spec)
+    if path.is_file() and path.name.endswith(".joblib"):
+        path = path.parent
+    if not path.is_dir():
+        raise InputError(
+            f"model '{spec}' is neither {' nor '.join(MODEL_KINDS)} nor a model folder; "
+            "give a kind or the path of a folder holding model.joblib and metadata.json."
+        )
+    return path

@@ -1,0 +1,154 @@
+"""Versions, promotion, rollback, removal, broken versions and concurrent trainings, via the CLI."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from pathlib import Path
+
+import pytest
+
+from classifier.cli import main
+from classifier.models import registry
+
+from ..conftest import SMALL_TRAIN, train_small
+
+
+def train(root: Path, *extra: str) -> int:
+    return train_small(root, *extra)
+
+
+def versions(root: Path) -> list[str]:
+    return [v.id for v in registry.list_versions("fast", root)]
+
+
+@pytest.fixture
+def two_versions(tmp_path):
+    root = tmp_path / "models"
+    assert train(root) == 0
+    assert train(root) == 0
+    return root
+
+
+def test_each_training_adds_a_version_and_lists_it(two_versions, capsys):
+    ids = versions(two_versions)
+    assert len(ids) == 2
+    assert registry.active_id("fast", two_versions) == ids[1], "an equal model is promoted"
+    capsys.readouterr()
+    assert main(["models", "--models-dir", str(two_versions), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["id"] for r in rows] == ids
+    assert [r["active"] for r in rows] == [False, True]
+    assert all(r["rows_per_source"] == {"test": 16} for r in rows)
+    assert main(["models", "--models-dir", str(two_versions)]) == 0
+    table = capsys.readouterr().out
+    assert "* fast" in table and ids[0] in table
+
+
+def test_second_training_is_compared_with_the_active_one(two_versions):
+    meta = json.loads((two_versions / "fast" / versions(two_versions)[1] / "metadata.json").read_text())
+    assert meta["compared_with"] == versions(two_versions)[0]
+    assert "vs active" in meta["decision"] and meta["activated"] is True
+
+
+def test_promote_and_rollback_change_the_active_model(two_versions, capsys):
+    first, second = versions(two_versions)
+    base = ["models", "--models-dir", str(two_versions), "--kind", "fast"]
+    assert main([*base, "promote", first]) == 0
+    assert registry.active_id("fast", two_versions) == first
+    assert main([*base, "rollback"]) == 0
+    assert registry.active_id("fast", two_versions) == second
+    assert main([*base, "remove", second]) != 0
+    assert "is the active fast model" in capsys.readouterr().err
+    assert main([*base, "remove", first]) == 0
+    assert versions(two_versions) == [second]
+    assert main([*base, "rollback"]) != 0
+    assert "no earlier fast version" in capsys.readouterr().err
+
+
+def test_worse_model_is_not_promoted_without_force(tmp_path, capsys):
+    root = tmp_path / "models"
+    assert train(root) == 0
+    good = registry.active_id("fast", root)
+    flipped = tmp_path / "flipped.csv"
+    rows = SMALL_TRAIN.read_text().splitlines()[1:]
+    swap = {"customer_is_king": "sets_limits", "sets_limits": "customer_is_king"}
+    lines = ["text,label"]
+    for i, row in enumerate(rows):
+        text, label = row.rsplit(",", 4)[0], row.rsplit(",", 4)[1]
+        text = text.strip('"')
+        lines.append(f'"{text} Echt waar, nummer {i}.",{swap[label]}')
+        lines.append(f'"Nogmaals: {text} ({i})",{swap[label]}')
+    flipped.write_text("\n".join(lines) + "\n")
+    capsys.readouterr()
+    args = [
+        "train",
+        "--model",
+        "fast",
+        "--data",
+        str(SMALL_TRAIN),
+        "--data",
+        str(flipped),
+        "--only",
+        "--repeats",
+        "1",
+        "--holdout",
+        str(SMALL_TRAIN),
+        "--models-dir",
+        str(root),
+    ]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "NOT activated" in out
+    assert registry.active_id("fast", root) == good
+    worse = versions(root)[-1]
+    meta = json.loads((root / "fast" / worse / "metadata.json").read_text())
+    assert meta["activated"] is False and "difference -" in meta["decision"]
+    assert main([*args, "--force"]) == 0
+    assert registry.active_id("fast", root) != good
+
+
+def test_broken_version_is_reported_and_never_loaded(two_versions, capsys):
+    first, second = versions(two_versions)
+    with open(two_versions / "fast" / second / "model.joblib", "ab") as fh:
+        fh.write(b"corrupt")
+    capsys.readouterr()
+    assert main(["models", "--models-dir", str(two_versions), "--json"]) == 0
+    rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows[second]["broken"] and "sha256" in rows[second]["broken"]
+    assert rows[first]["broken"] is None
+    assert main(["classify", "--models-dir", str(two_versions), "--model", "fast", "x"]) == 1
+    assert "sha256 does not match" in capsys.readouterr().err
+    assert main(["models", "--models-dir", str(two_versions), "--kind", "fast", "rollback"]) == 0
+    assert registry.active_id("fast", two_versions) == first
+
+
+def _train_in_process(root: str) -> int:
+    return train(Path(root))
+
+
+def test_concurrent_trainings_leave_a_consistent_registry(tmp_path):
+    root = tmp_path / "models"
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(2) as pool:
+        codes = pool.map(_train_in_process, [str(root), str(root)])
+    assert codes == [0, 0]
+    ids = versions(root)
+    assert len(ids) == 2
+    assert registry.active_id("fast", root) in ids
+    assert not [p for p in (root / "fast").iterdir() if p.name.startswith(".staging")]
+    for v in registry.list_versions("fast", root):
+        assert v.problem is None
+
+
+def test_crash_mid_training_leaves_active_model_untouched(two_versions, monkeypatch):
+    active = registry.active_id("fast", two_versions)
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("classifier.training.trainer.save_model", boom)
+    with pytest.raises(RuntimeError):
+        train(two_versions)
+    assert registry.active_id("fast", two_versions) == active
+    assert len(versions(two_versions)) == 2
