@@ -15,11 +15,11 @@ import json
 import sys
 import time
 
-from classifier.baselines import KeywordRule, majority
 from classifier.config import DEV_SET
-from classifier.data import load_labeled
-from classifier.evaluation import cross_validate, score_holdout
-from classifier.model import PRESETS, StanceClassifier
+from classifier.data.labeled import load_labeled
+from classifier.evaluation.baselines import KeywordRule, majority
+from classifier.evaluation.cross_validation import cross_validate, score_holdout
+from classifier.models.estimator import PRESETS, StanceClassifier
 
 CANDIDATES = {
     "majority": majority,

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-from classifier.baselines import KeywordRule
+from classifier.evaluation.baselines import KeywordRule
 from classifier.training import load_or_train
 
 OPENINGS = ["Eerlijk gezegd", "Honestly", "Bij ons", "In my shop", "Als ondernemer", "As a freelancer", ""]

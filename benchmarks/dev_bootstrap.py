@@ -14,10 +14,10 @@ import sys
 import numpy as np
 from sklearn.metrics import f1_score
 
-from classifier.baselines import KeywordRule
 from classifier.config import DEV_SET
-from classifier.data import load_labeled
-from classifier.model import StanceClassifier
+from classifier.data.labeled import load_labeled
+from classifier.evaluation.baselines import KeywordRule
+from classifier.models.estimator import StanceClassifier
 
 CANDIDATES = {
     "ngrams C=10 (fast)": lambda: StanceClassifier("fast"),

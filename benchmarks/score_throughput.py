@@ -33,13 +33,13 @@ from pathlib import Path
 import psutil
 
 from classifier.config import BUNDLED_DATA_FILES
-from classifier.registry import resolve
+from classifier.models.registry import resolve
 from classifier.training import load_or_train
 
 NAIVE = """
 import sys, pandas as pd
 from pathlib import Path
-from classifier.persistence import load_model
+from classifier.models.persistence import load_model
 model, _ = load_model(Path(sys.argv[1]))
 df = pd.read_csv(sys.argv[2])
 proba = model.predict_proba(df["tekst"].tolist())
@@ -51,7 +51,7 @@ df.to_csv(sys.argv[3], index=False)
 FLOOR = """
 import csv, sys
 from pathlib import Path
-from classifier.csvio import detect_dialect, iter_rows
+from classifier.data.csvio import detect_dialect, iter_rows
 path = Path(sys.argv[1])
 dialect = detect_dialect(path)
 with open(sys.argv[2], "w", newline="", encoding="utf-8") as fh:
@@ -157,7 +157,7 @@ def batch_noise(folder: Path, data: Path, n: int = 200) -> float:
     Float32 embedders round slightly differently depending on which texts share a batch, so
     this is the floor for any comparison of two ways of scoring with that model.
     """
-    from classifier.persistence import load_model
+    from classifier.models.persistence import load_model
 
     model, _ = load_model(folder)
     with open(data, encoding="utf-8", newline="") as fh:
