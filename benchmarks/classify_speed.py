@@ -16,7 +16,7 @@ import sys
 import time
 
 from classifier.evaluation.baselines import KeywordRule
-from classifier.training import load_or_train
+from classifier.predict import load
 
 OPENINGS = ["Eerlijk gezegd", "Honestly", "Bij ons", "In my shop", "Als ondernemer", "As a freelancer", ""]
 NL = "klant klanten nee ja weekend altijd nooit personeel marge afspraak betalen werk gratis grens".split()
@@ -57,7 +57,7 @@ def main() -> int:
     print(f"baseline keyword rule: {rule_rate:,.0f} statements/s; `stance --help`: {floor:.2f} s")
     print(f"{'model':<10} {'statements/s (batch 1000)':>26} {'x keyword rule':>15} {'one classify call':>18}")
     for kind in ("fast", "accurate"):
-        model, _ = load_or_train(kind, notify=lambda m: print(m, file=sys.stderr))
+        model = load(kind, notify=lambda m: print(m, file=sys.stderr)).estimator
         rate = per_second(model.predict_proba, texts)
         call = latency(
             [sys.executable, "-m", "classifier", "classify", "--model", kind, "Ik zeg wel eens nee."]

@@ -34,7 +34,7 @@ import psutil
 
 from classifier.config import BUNDLED_DATA_FILES
 from classifier.models.registry import resolve
-from classifier.training import load_or_train
+from classifier.predict import load
 
 NAIVE = """
 import sys, pandas as pd
@@ -262,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             if resolve(kind) is None:
                 print(f"training a {kind} model first (once)...")
-                load_or_train(kind)
+                load(kind)
             bench(kind, rows, resolve(kind), workdir, args.naive_memory_gb)
     return 0
 

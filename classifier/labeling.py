@@ -16,11 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .config import LABELS
 from .data.columns import find_text_column
 from .data.csvio import detect_dialect, iter_rows
 from .data.files import atomic_output
 from .exceptions import DataError
 from .models.features import guess_language
+from .predict import labels_from_proba, predict_proba
 
 COLUMNS = ("id", "text", "label", "lang", "source", "speaker", "organisation", "group", "rationale")
 KEYS = {"k": "customer_is_king", "l": "sets_limits"}
@@ -114,9 +116,7 @@ def rank_uncertain(model, texts: list[str]) -> list[tuple[str, str, float]]:
     """``(text, guessed label, confidence)`` with the least certain first."""
     if not texts:
         return []
-    proba = model.predict_proba(texts)
-    conf = proba.max(axis=1)
-    guess = np.asarray(model.classes_, dtype=object)[proba.argmax(axis=1)]
+    guess, conf = labels_from_proba(predict_proba(model, texts), LABELS)
     order = np.argsort(conf, kind="stable")
     return [(texts[i], str(guess[i]), float(conf[i])) for i in order]
 

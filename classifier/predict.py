@@ -5,6 +5,8 @@ HTTP server, the Dask engine) goes through here, so a label means the same
 everywhere: the most probable label, or ``uncertain`` when the top probability
 is below ``min_confidence``. Nothing here imports the training code at module
 level; a kind with no saved version yet is the only case that trains.
+
+May import :mod:`classifier.models`; imported by evaluation, scoring, labeling and the CLI.
 """
 
 from __future__ import annotations
@@ -62,11 +64,24 @@ def load(
     root: Path | None = None,
     notify: Callable[[str], None] | None = None,
 ) -> LoadedModel:
-    """The model a user named: a kind (``accurate``, ``fast``) or a model folder."""
-    from .training import load_or_train  # only reached to find or, once, build a model
+    """The model a user named: a kind (``accurate``, ``fast``) or a model folder.
 
-    estimator, metadata = load_or_train(str(spec), root=root, notify=notify)
-    folder = Path(spec) if Path(str(spec)).is_dir() else None
+    Only a kind with no saved version yet imports the training code, to train it
+    once from the bundled data; every later call reads the saved version.
+    """
+    from .models.persistence import load_model
+    from .models.registry import resolve
+
+    folder = resolve(str(spec), root)
+    if folder is None:
+        from .training import train
+
+        if notify:
+            notify(
+                f"No {spec} model yet: training one from the bundled data (once; later commands reuse it)..."
+            )
+        folder = train(str(spec), root=root, n_repeats=1).folder
+    estimator, metadata = load_model(folder)
     return LoadedModel(estimator=estimator, metadata=metadata, folder=folder)
 
 

@@ -33,7 +33,7 @@ def run(args) -> int:
     data = load_labeled(args.data) if args.data else load_labeled()
     with progress(10, f"cross-validating {args.model}") as bar:
         rows = suspicious_rows(
-            StanceClassifier(args.model), data, min_confidence=args.min_confidence, progress=bar.update
+            StanceClassifier(args.model), data, min_disagreement=args.min_confidence, progress=bar.update
         )
     shown = rows.head(args.top)
     if args.json:

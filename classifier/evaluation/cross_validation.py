@@ -1,7 +1,7 @@
-"""Honest accuracy: repeated stratified group k-fold, spreads, and baselines beside the model.
+"""Honest accuracy: repeated grouped cross-validation, spreads, and baselines beside the model.
 
-Rows from one source quote share a ``group`` and always land in the same fold, so
-a model is never scored on a sentence whose sibling it trained on.
+The folds come from :func:`.folds.grouped_folds`; labels from probabilities from
+:func:`classifier.predict.labels_from_proba`, the rule every surface uses.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
-from sklearn.model_selection import StratifiedGroupKFold
 
 from ..config import LABELS, RANDOM_STATE
+from ..predict import labels_from_proba, predict_proba
+from .folds import grouped_folds
 
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
 
@@ -36,8 +37,7 @@ def fold_metrics(y_true, y_pred) -> dict[str, float]:
 def coverage_table(y_true, proba: np.ndarray, thresholds=THRESHOLDS) -> list[dict]:
     """What share of statements gets a label at each confidence threshold, and how often it is right."""
     y_true = np.asarray(y_true, dtype=object)
-    conf = proba.max(axis=1)
-    pred = np.array(LABELS, dtype=object)[proba.argmax(axis=1)]
+    pred, conf = labels_from_proba(proba, LABELS)
     rows = []
     for t in thresholds:
         kept = conf >= t
@@ -51,27 +51,39 @@ def coverage_table(y_true, proba: np.ndarray, thresholds=THRESHOLDS) -> list[dic
     return rows
 
 
+def summarize_folds(folds: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Mean and sample sd over folds of every metric column."""
+    return {
+        col: {"mean": float(folds[col].mean()), "std": float(folds[col].std(ddof=1))}
+        for col in folds.columns
+        if col not in ("repeat", "fold")
+    }
+
+
 @dataclass
 class CVResult:
-    """Per-fold metrics and out-of-fold probabilities of one estimator."""
+    """Per-fold metrics and out-of-fold probabilities of one estimator, for the scored rows."""
 
     name: str
     folds: pd.DataFrame
-    oof: np.ndarray  # (n_repeats, n_rows, n_labels)
-    y: np.ndarray
+    oof: np.ndarray  # (n_repeats, n_scored, n_labels)
+    y: np.ndarray  # (n_scored,)
     extra: dict = field(default_factory=dict)
-    test_fold: np.ndarray | None = None  # (n_repeats, n_rows): the fold that scored each row
+    test_fold: np.ndarray | None = None  # (n_repeats, n_scored): the fold that scored each row
+    rows: np.ndarray | None = None  # positions in the data of the scored rows (None: all rows)
 
     def summary(self) -> dict[str, dict[str, float]]:
-        return {
-            col: {"mean": float(self.folds[col].mean()), "std": float(self.folds[col].std(ddof=1))}
-            for col in self.folds.columns
-            if col not in ("repeat", "fold")
-        }
+        return summarize_folds(self.folds)
+
+    def predicted(self, repeat: int = 0) -> np.ndarray:
+        return labels_from_proba(self.oof[repeat], LABELS)[0]
 
     def confusion(self, repeat: int = 0) -> np.ndarray:
-        pred = np.array(LABELS, dtype=object)[self.oof[repeat].argmax(axis=1)]
-        return confusion_matrix(self.y, pred, labels=list(LABELS))
+        return confusion_matrix(self.y, self.predicted(repeat), labels=list(LABELS))
+
+    def scored_data(self, data: pd.DataFrame) -> pd.DataFrame:
+        """The rows of ``data`` this result scored, in the order of :attr:`y`."""
+        return data if self.rows is None else data.iloc[self.rows]
 
     def coverage(self) -> list[dict]:
         return coverage_table(self.y, self.oof[0])
@@ -85,37 +97,47 @@ def cross_validate(
     n_splits: int = 5,
     n_repeats: int = 3,
     random_state: int = RANDOM_STATE,
+    score_on=None,
     progress: Callable[[int], None] | None = None,
 ) -> CVResult:
-    """Repeated stratified group k-fold of ``estimator`` on ``data`` (text, label, group)."""
+    """Repeated stratified group k-fold of ``estimator`` on ``data`` (text, label, group).
+
+    ``score_on`` (a boolean mask) limits the test sets to those rows; the others
+    only ever train (see :func:`.folds.grouped_folds`).
+    """
     texts = data["text"].to_numpy(dtype=object)
     y = data["label"].to_numpy(dtype=object)
-    groups = data["group"].to_numpy(dtype=object)
-    n_splits = max(2, min(n_splits, min(int((y == label).sum()) for label in LABELS)))
-    rows, oof = [], np.zeros((n_repeats, len(texts), len(LABELS)))
-    test_fold = np.full((n_repeats, len(texts)), -1, dtype=int)
-    for repeat in range(n_repeats):
-        cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=random_state + repeat)
-        for fold, (train, test) in enumerate(cv.split(texts, y, groups)):
-            model = clone(estimator).fit(list(texts[train]), y[train])
-            proba = model.predict_proba(list(texts[test]))
-            order = [list(model.classes_).index(c) for c in LABELS]
-            proba = proba[:, order]
-            oof[repeat, test] = proba
-            test_fold[repeat, test] = fold
-            pred = np.array(LABELS, dtype=object)[proba.argmax(axis=1)]
-            rows.append({"repeat": repeat, "fold": fold, **fold_metrics(y[test], pred)})
-            if progress:
-                progress(1)
-    return CVResult(name=name, folds=pd.DataFrame(rows), oof=oof, y=y, test_fold=test_fold)
+    rows = np.arange(len(y)) if score_on is None else np.flatnonzero(np.asarray(score_on, dtype=bool))
+    position = np.full(len(y), -1)
+    position[rows] = np.arange(len(rows))
+    results, oof = [], np.zeros((n_repeats, len(rows), len(LABELS)))
+    test_fold = np.full((n_repeats, len(rows)), -1, dtype=int)
+    folds = grouped_folds(
+        data, n_splits=n_splits, n_repeats=n_repeats, random_state=random_state, score_on=score_on
+    )
+    for repeat, fold, train, test in folds:
+        model = clone(estimator).fit(list(texts[train]), y[train])
+        proba = predict_proba(model, texts[test])
+        oof[repeat, position[test]] = proba
+        test_fold[repeat, position[test]] = fold
+        pred = labels_from_proba(proba, LABELS)[0]
+        results.append({"repeat": repeat, "fold": fold, **fold_metrics(y[test], pred)})
+        if progress:
+            progress(1)
+    return CVResult(
+        name=name,
+        folds=pd.DataFrame(results),
+        oof=oof,
+        y=y[rows],
+        test_fold=test_fold,
+        rows=None if score_on is None else rows,
+    )
 
 
 def score_holdout(model, data: pd.DataFrame) -> dict:
     """Metrics of a trained model on a labeled file it never saw, overall and per language."""
-    proba = model.predict_proba(list(data["text"]))
-    order = [list(model.classes_).index(c) for c in LABELS]
-    proba = proba[:, order]
-    pred = np.array(LABELS, dtype=object)[proba.argmax(axis=1)]
+    proba = predict_proba(model, data["text"])
+    pred = labels_from_proba(proba, LABELS)[0]
     y = data["label"].to_numpy(dtype=object)
     out = {"n": len(y), **fold_metrics(y, pred), "by_lang": {}}
     if "lang" in data:
@@ -134,20 +156,24 @@ def evaluate_recipe(
     name: str,
     n_splits: int = 5,
     n_repeats: int = 3,
+    score_on=None,
     progress: Callable[[int], None] | None = None,
 ) -> dict:
-    """Cross-validate ``estimator`` and both baselines on identical folds; a JSON-ready dict."""
+    """Cross-validate ``estimator`` and both baselines on identical folds; a JSON-ready dict.
+
+    With ``score_on`` the counts describe the scored rows; the other rows only train.
+    """
     from .baselines import BASELINES
 
-    runs = [
-        cross_validate(estimator, data, name=name, n_splits=n_splits, n_repeats=n_repeats, progress=progress)
-    ]
+    options = {"n_splits": n_splits, "n_repeats": n_repeats, "score_on": score_on}
+    runs = [cross_validate(estimator, data, name=name, progress=progress, **options)]
     for base_name, factory in BASELINES.items():
-        runs.append(cross_validate(factory(), data, name=base_name, n_splits=n_splits, n_repeats=n_repeats))
+        runs.append(cross_validate(factory(), data, name=base_name, **options))
     main = runs[0]
+    scored = main.scored_data(data)
     return {
-        "rows": len(data),
-        "rows_per_label": {str(k): int(v) for k, v in data["label"].value_counts().items()},
+        "rows": len(scored),
+        "rows_per_label": {str(k): int(v) for k, v in scored["label"].value_counts().items()},
         "scheme": f"{n_repeats}x repeated stratified group {n_splits}-fold",
         "models": {r.name: r.summary() for r in runs},
         "confusion": {"labels": list(LABELS), "matrix": main.confusion().tolist(), "repeat": 1},
@@ -164,20 +190,21 @@ def oof_frame(result: CVResult, data: pd.DataFrame | None = None) -> pd.DataFram
     say where a statement came from (text, lang, source, id) ride along.
     """
     n_repeats, n_rows, _ = result.oof.shape
-    labels = np.array(LABELS, dtype=object)
+    predicted, confidence = labels_from_proba(result.oof.reshape(-1, len(LABELS)), LABELS)
     frame = pd.DataFrame(
         {
             "row": np.tile(np.arange(n_rows), n_repeats),
             "repeat": np.repeat(np.arange(n_repeats), n_rows),
             "fold": result.test_fold.reshape(-1) if result.test_fold is not None else -1,
             "label": np.tile(result.y, n_repeats),
-            "predicted": labels[result.oof.argmax(axis=2).reshape(-1)],
-            "confidence": result.oof.max(axis=2).reshape(-1),
+            "predicted": predicted,
+            "confidence": confidence,
         }
     )
     for i, label in enumerate(LABELS):
         frame[f"p_{label}"] = result.oof[:, :, i].reshape(-1)
     if data is not None:
+        data = result.scored_data(data)
         for col in ("text", "lang", "source", "id"):
             if col in data:
                 frame[col] = np.tile(data[col].to_numpy(dtype=object), n_repeats)

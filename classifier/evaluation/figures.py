@@ -17,7 +17,7 @@ NGRAM_BLOCKS = ("ngrams", "words", "chars")
 
 def has_ngrams(estimator) -> bool:
     """Whether the recipe has n-gram features whose weights can be shown."""
-    settings = getattr(estimator, "_settings", None)
+    settings = getattr(estimator, "resolved_settings", None)
     if settings is None:
         return False
     return any(block in NGRAM_BLOCKS for block in settings()["features"].split("+"))
@@ -148,7 +148,7 @@ def learning_data(estimator, data, cv, name, fractions, n_splits, learning_repea
 def ngram_data(estimator, data, name: str, fitted, progress) -> dict:
     import numpy as np
 
-    from ..models.explain import _linear_weights
+    from ..models.explain import linear_weights
 
     if not has_ngrams(estimator if fitted is None else fitted):
         return {"model": name, "available": False, "reason": f"the {name} model has no n-gram features"}
@@ -160,7 +160,7 @@ def ngram_data(estimator, data, name: str, fitted, progress) -> dict:
             progress(1)
     feats = []
     for member in fitted.members_:
-        coef, names, positive = _linear_weights(member)
+        coef, names, positive = linear_weights(member)
         for weight, full in zip(coef, names, strict=True):
             parts = str(full).split("__")
             if len(parts) >= 2 and parts[-2] in ("words", "chars"):
@@ -180,9 +180,10 @@ def ngram_data(estimator, data, name: str, fitted, progress) -> dict:
 def mistakes_data(cv, data, name: str) -> dict:
     import numpy as np
 
-    proba = cv.oof.mean(axis=0)
-    pred = np.array(LABELS, dtype=object)[proba.argmax(axis=1)]
-    conf = proba.max(axis=1)
+    from ..predict import labels_from_proba
+
+    data = cv.scored_data(data)
+    pred, conf = labels_from_proba(cv.oof.mean(axis=0), LABELS)
     wrong = np.flatnonzero(pred != cv.y)
     top = wrong[np.argsort(-conf[wrong], kind="stable")][:N_MISTAKES]
     rows = []

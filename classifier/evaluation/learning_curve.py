@@ -1,6 +1,6 @@
 """Would more labeled data help? Cross-validated macro-F1 against the share of training data used.
 
-The test folds are the grouped folds of :func:`classifier.evaluation.cross_validate`
+The test folds are those of :func:`.folds.grouped_folds`, as in :func:`.cross_validation.cross_validate`
 (same seeds, so fraction 1.0 reproduces it); only the training side of each fold
 is thinned. Subsets are nested (the 25% subset lies inside the 50% one) and
 stratified by label, so the curve shows the effect of quantity, not of luck.
@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..config import LABELS, RANDOM_STATE
 from ..exceptions import InputError
+from .folds import grouped_folds
 
 FRACTIONS = (0.25, 0.5, 0.75, 1.0)
 MIN_PER_LABEL = 2  # StanceClassifier.fit needs two statements of each label
@@ -63,38 +64,33 @@ def learning_curve_folds(
         Shares of each training fold to train on, in (0, 1].
     """
     from sklearn.base import clone
-    from sklearn.model_selection import StratifiedGroupKFold
 
     from .cross_validation import fold_metrics
 
     values = check_fractions(fractions)
     texts = data["text"].to_numpy(dtype=object)
     y = data["label"].to_numpy(dtype=object)
-    groups = data["group"].to_numpy(dtype=object)
-    n_splits = max(2, min(n_splits, min(int((y == label).sum()) for label in LABELS)))
     rows = []
-    for repeat in range(n_repeats):
-        cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=random_state + repeat)
-        for fold, (train, test) in enumerate(cv.split(texts, y, groups)):
-            rng = np.random.default_rng([random_state, repeat, fold])
-            orders = {label: rng.permutation(train[y[train] == label]) for label in LABELS}
-            for fraction in values:
-                subset = _subset(train, y, fraction, orders)
-                model = clone(estimator).fit(list(texts[subset]), y[subset])
-                pred = model.predict(list(texts[test]))
-                scores = fold_metrics(y[test], pred)
-                rows.append(
-                    {
-                        "fraction": fraction,
-                        "repeat": repeat,
-                        "fold": fold,
-                        "train_rows": len(subset),
-                        "macro_f1": scores["macro_f1"],
-                        "accuracy": scores["accuracy"],
-                    }
-                )
-                if progress:
-                    progress(1)
+    folds = grouped_folds(data, n_splits=n_splits, n_repeats=n_repeats, random_state=random_state)
+    for repeat, fold, train, test in folds:
+        rng = np.random.default_rng([random_state, repeat, fold])
+        orders = {label: rng.permutation(train[y[train] == label]) for label in LABELS}
+        for fraction in values:
+            subset = _subset(train, y, fraction, orders)
+            model = clone(estimator).fit(list(texts[subset]), y[subset])
+            scores = fold_metrics(y[test], model.predict(list(texts[test])))
+            rows.append(
+                {
+                    "fraction": fraction,
+                    "repeat": repeat,
+                    "fold": fold,
+                    "train_rows": len(subset),
+                    "macro_f1": scores["macro_f1"],
+                    "accuracy": scores["accuracy"],
+                }
+            )
+            if progress:
+                progress(1)
     return pd.DataFrame(rows, columns=["fraction", "repeat", "fold", "train_rows", "macro_f1", "accuracy"])
 
 
@@ -116,21 +112,14 @@ def summarize_learning_curve(folds: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def learning_curve(
-    estimator,
-    data: pd.DataFrame,
-    *,
-    fractions: Sequence[float] = FRACTIONS,
-    n_splits: int = 5,
-    n_repeats: int = 1,
-    random_state: int = RANDOM_STATE,
-    progress: Callable[[int], None] | None = None,
-) -> pd.DataFrame:
+def learning_curve(estimator, data: pd.DataFrame, **options) -> pd.DataFrame:
     """Cross-validated macro-F1 (mean, sd, min, max over folds) per share of the training data.
 
-    Returns one row per fraction with columns ``fraction``, ``train_rows`` (mean
-    rows trained on), ``macro_f1_mean``, ``macro_f1_std``, ``macro_f1_min``,
-    ``macro_f1_max``, ``accuracy_mean``, ``accuracy_std`` and ``n_folds``.
+    Takes the options of :func:`learning_curve_folds` (``fractions``, ``n_splits``,
+    ``n_repeats``, ``random_state``, ``progress``) and returns one row per fraction
+    with columns ``fraction``, ``train_rows`` (mean rows trained on),
+    ``macro_f1_mean``, ``macro_f1_std``, ``macro_f1_min``, ``macro_f1_max``,
+    ``accuracy_mean``, ``accuracy_std`` and ``n_folds``.
     ``len(fractions) * n_splits * n_repeats`` models are fitted.
 
     Examples
@@ -138,13 +127,4 @@ def learning_curve(
     >>> curve = learning_curve(StanceClassifier("fast"), load_labeled(), n_repeats=1)  # doctest: +SKIP
     >>> curve[["fraction", "train_rows", "macro_f1_mean", "macro_f1_std"]]  # doctest: +SKIP
     """
-    folds = learning_curve_folds(
-        estimator,
-        data,
-        fractions=fractions,
-        n_splits=n_splits,
-        n_repeats=n_repeats,
-        random_state=random_state,
-        progress=progress,
-    )
-    return summarize_learning_curve(folds)
+    return summarize_learning_curve(learning_curve_folds(estimator, data, **options))

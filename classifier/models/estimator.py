@@ -87,7 +87,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         self.C = C
         self.random_state = random_state
 
-    def _settings(self) -> dict:
+    def resolved_settings(self) -> dict:
+        """``features``, ``combine`` and ``C`` after the preset of ``kind`` fills the unset ones."""
         if self.kind not in PRESETS:
             raise ValueError(f"kind must be one of {sorted(PRESETS)}, got {self.kind!r}")
         preset = PRESETS[self.kind]
@@ -121,7 +122,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         if min(counts) < 2:
             got = dict(zip(LABELS, counts, strict=True))
             raise DataError(f"need at least 2 statements of each label to train, got {got}")
-        settings = self._settings()
+        settings = self.resolved_settings()
         blocks = settings["features"].split("+")
         n_splits = min(5, min(counts))
         if settings["combine"] == "stack":

@@ -12,7 +12,7 @@ from scipy import sparse
 from .embeddings import embed_texts
 
 
-def _linear_weights(pipeline) -> tuple[np.ndarray, np.ndarray, str]:
+def linear_weights(pipeline) -> tuple[np.ndarray, np.ndarray, str]:
     """Mean coefficient over the calibration folds, feature names, and the positive class."""
     clf = pipeline.named_steps["clf"]
     coef = np.mean([c.estimator.coef_[0] for c in clf.calibrated_classifiers_], axis=0)
@@ -24,7 +24,7 @@ def ngram_reasons(model, text: str, k: int = 5) -> list[dict]:
     """Phrases in ``text`` with their push toward a label, strongest first."""
     reasons = []
     for member in model.members_:
-        coef, names, positive = _linear_weights(member)
+        coef, names, positive = linear_weights(member)
         x = member.named_steps["features"].transform([text])
         if not sparse.issparse(x):
             continue  # an embedding-only member has no readable features

@@ -13,7 +13,7 @@ import snowballstemmer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
-_TOKEN = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
+TOKEN = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _DUTCH_HINTS = frozenset(
     "de het een en ik je jij we wij zij niet is zijn van dat die met voor maar ook wel nee "
     "klant klanten naar als dan heb hebben geen nog mijn ons onze bij om".split()
@@ -59,7 +59,7 @@ class StemmingAnalyzer:
         return self._stemmers[lang]
 
     def __call__(self, text: str) -> list[str]:
-        tokens = _TOKEN.findall(normalize(text))
+        tokens = TOKEN.findall(normalize(text))
         stems = self._stemmer(guess_language(tokens)).stemWords(tokens)
         low, high = self.ngram_range
         grams = []

@@ -18,6 +18,7 @@ import fcntl
 import os
 import secrets
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,6 +28,8 @@ from ..config import MODEL_KINDS, models_dir
 from ..data.files import atomic_output
 from ..exceptions import InputError, ModelError
 from .persistence import check_model
+
+STAGING_MAX_AGE = 3600.0  # seconds; no training on this machine takes near an hour to write its files
 
 
 @dataclass
@@ -93,6 +96,20 @@ def staging_folder(kind: str, root: Path | None = None) -> Path:
     folder = kind_dir(kind, root) / f".staging-{version_id}"
     folder.mkdir(parents=True)
     return folder
+
+
+def clean_staging(kind: str, root: Path | None = None, *, older_than: float = STAGING_MAX_AGE) -> list[str]:
+    """Remove staging folders of killed trainings; a younger one may belong to a training still running."""
+    folder = kind_dir(kind, root)
+    if not folder.is_dir():
+        return []
+    now, removed = time.time(), []
+    for sub in folder.glob(".staging-*"):
+        with contextlib.suppress(FileNotFoundError):
+            if sub.is_dir() and now - sub.stat().st_mtime > older_than:
+                shutil.rmtree(sub, ignore_errors=True)
+                removed.append(sub.name)
+    return removed
 
 
 def commit_version(staging: Path, kind: str, *, activate: bool, root: Path | None = None) -> str:

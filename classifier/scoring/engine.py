@@ -29,12 +29,12 @@ MIN_BATCH = 256
 def _stemmed_gram_ids(vectorizer, docs, indices: array, indptr: array) -> None:
     """Vocabulary ids of :class:`~classifier.features.StemmingAnalyzer` n-grams: the analyzer's own
     steps, with each distinct token stemmed once per language instead of once per occurrence."""
-    from ..models.features import _TOKEN, guess_language, normalize
+    from ..models.features import TOKEN, guess_language, normalize
 
     analyzer, get, caches = vectorizer.analyzer, vectorizer.vocabulary_.get, vectorizer._stems
     low, high = analyzer.ngram_range
     for doc in docs:
-        tokens = _TOKEN.findall(normalize(doc))
+        tokens = TOKEN.findall(normalize(doc))
         lang = guess_language(tokens)
         cache = caches.setdefault(lang, {})
         if len(cache) >= MEMO_WORDS:
@@ -203,7 +203,7 @@ def _start_method() -> str:
     """``fork`` shares the loaded model for free, but not after an OpenMP embedder ran in this process."""
     from ..models import embeddings
 
-    return "forkserver" if embeddings._LOADED else "fork"
+    return "forkserver" if embeddings.any_loaded() else "fork"
 
 
 class Engine:

@@ -9,6 +9,6 @@ only when a kind has no saved version yet and must be trained once.
 
 from __future__ import annotations
 
-from .trainer import TrainResult, load_or_train, train
+from .trainer import TrainResult, train
 
-__all__ = ["TrainResult", "load_or_train", "train"]
+__all__ = ["TrainResult", "train"]

@@ -1,30 +1,28 @@
-"""Training a model, measuring it, comparing it with the active one, and registering it.
+"""Training a model version: fit, cross-validate, compare with the active one, register.
 
-The comparison asks the question a user has after labeling more data: on the
-same folds of the merged data, does the new recipe (its parameters and its
-training rows) beat the active one (its parameters, trained only on the rows it
-knew)? The new version becomes active only if it is not worse beyond a tolerance.
+A version is written into a hidden staging folder and renamed into place only
+when complete; a training that fails removes its staging folder, and leftovers of
+killed trainings older than an hour are removed by the next one.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedGroupKFold
 
-from ..config import BUNDLED_DATA_FILES, LABELS, RANDOM_STATE
+from ..config import BUNDLED_DATA_FILES
 from ..data.labeled import data_fingerprint, load_labeled
-from ..evaluation.cross_validation import fold_metrics, score_holdout
+from ..evaluation.cross_validation import score_holdout, summarize_folds
+from ..exceptions import ModelError
 from ..models.estimator import StanceClassifier
-from ..models.persistence import load_model, save_model
-from ..models.registry import commit_version, resolve, staging_folder
+from ..models.persistence import save_model
+from ..models.registry import clean_staging, commit_version, kind_dir, staging_folder
+from .compare import active_version, decide, paired_folds
 from .model_card import write_model_card
-
-TOLERANCE = 0.01
 
 
 @dataclass
@@ -36,37 +34,6 @@ class TrainResult:
     activated: bool
     reason: str
     folds: pd.DataFrame = field(repr=False, default=None)
-
-
-def _cv_pair(new, old, data: pd.DataFrame, old_texts: set | None, *, n_splits, n_repeats, progress):
-    """Fold metrics of the new recipe and, if given, the old one, on identical folds."""
-    texts = data["text"].to_numpy(dtype=object)
-    y = data["label"].to_numpy(dtype=object)
-    groups = data["group"].to_numpy(dtype=object)
-    n_splits = max(2, min(n_splits, min(int((y == label).sum()) for label in LABELS)))
-    rows = []
-    for repeat in range(n_repeats):
-        cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=RANDOM_STATE + repeat)
-        for fold, (train, test) in enumerate(cv.split(texts, y, groups)):
-            row = {"repeat": repeat, "fold": fold}
-            fitted = new.__sklearn_clone__().fit(list(texts[train]), y[train])
-            row.update(fold_metrics(y[test], fitted.predict(list(texts[test]))))
-            if old is not None:
-                keep = [i for i in train if texts[i] in old_texts]
-                if min(int((y[keep] == label).sum()) for label in LABELS) >= 2:
-                    old_fit = old.__sklearn_clone__().fit(list(texts[keep]), y[keep])
-                    row["active_macro_f1"] = fold_metrics(y[test], old_fit.predict(list(texts[test])))[
-                        "macro_f1"
-                    ]
-            rows.append(row)
-            if progress:
-                progress(1)
-    return pd.DataFrame(rows)
-
-
-def summarize(folds: pd.DataFrame) -> dict:
-    cols = [c for c in folds.columns if c not in ("repeat", "fold")]
-    return {c: {"mean": float(folds[c].mean()), "std": float(folds[c].std(ddof=1))} for c in cols}
 
 
 def train(
@@ -81,89 +48,60 @@ def train(
     progress: Callable[[int], None] | None = None,
     estimator: StanceClassifier | None = None,
 ) -> TrainResult:
-    """Train, cross-validate, compare with the active version and register a new version."""
+    """Train, cross-validate, compare with the active version and register a new version.
+
+    A broken active version (changed file, other scikit-learn) is an error unless
+    ``force``: training cannot compare against it, and replacing it silently would
+    hide that something went wrong with the model in use.
+    """
     paths = [Path(p) for p in (data_paths or BUNDLED_DATA_FILES)]
     data = load_labeled(paths)
+    active = active_version(kind, root)
+    if active.problem is not None and not force:
+        raise ModelError(
+            f"the active {kind} model {active.folder.name} is broken, so the new one cannot be compared "
+            f"with it: {active.problem} Use 'stance models rollback' to return to a working version, "
+            "or train with --force to replace it."
+        )
+    clean_staging(kind, root)
     new = estimator if estimator is not None else StanceClassifier(kind)
-    active_folder = resolve(kind, root)
-    old, old_meta, old_texts = None, None, None
-    if active_folder is not None:
-        try:
-            old_model, old_meta = load_model(active_folder)
-            old = StanceClassifier(**old_model.get_params())
-            old_texts = set(old_model.train_texts_)
-        except Exception:  # noqa: BLE001 - a broken active model must not block training
-            old, old_meta = None, None
-    folds = _cv_pair(new, old, data, old_texts, n_splits=n_splits, n_repeats=n_repeats, progress=progress)
-    cv = summarize(folds)
+    folds = paired_folds(new, active, data, n_splits=n_splits, n_repeats=n_repeats, progress=progress)
+    cv = summarize_folds(folds)
     model = new.fit(list(data["text"]), data["label"])
 
     holdout_scores = None
     if holdout is not None:
         hold = load_labeled([holdout])
         holdout_scores = {"file": Path(holdout).name, "new": score_holdout(model, hold)}
-        if old is not None:
-            holdout_scores["active"] = score_holdout(old_model, hold)
-
-    new_f1 = cv["macro_f1"]["mean"]
-    if old is None or "active_macro_f1" not in cv:
-        activated, reason = True, "first version of this kind" if old is None else "active version unusable"
-    else:
-        old_f1 = cv["active_macro_f1"]["mean"]
-        diff = new_f1 - old_f1
-        if holdout_scores and "active" in holdout_scores:
-            diff = min(diff, holdout_scores["new"]["macro_f1"] - holdout_scores["active"]["macro_f1"])
-        activated = force or diff >= -TOLERANCE
-        reason = (
-            f"macro-F1 {new_f1:.3f} vs active {old_f1:.3f} on the same folds (difference {diff:+.3f}, "
-            f"tolerance {TOLERANCE})" + ("; forced" if force and diff < -TOLERANCE else "")
-        )
-    counts = data.groupby("source").size().to_dict()
+        if active.model is not None:
+            holdout_scores["active"] = score_holdout(active.model, hold)
+    activated, reason = decide(active, cv, holdout_scores, force=force)
     metadata = {
         "kind": kind,
-        "params": {k: v for k, v in model.get_params().items()},
+        "params": dict(model.get_params()),
         "settings": model.settings_,
         "training_data": data_fingerprint(paths),
         "training_rows": len(data),
-        "rows_per_source": {str(k): int(v) for k, v in counts.items()},
+        "rows_per_source": {str(k): int(v) for k, v in data.groupby("source").size().items()},
         "rows_per_label": {str(k): int(v) for k, v in data["label"].value_counts().items()},
         "cv": {"scheme": f"{n_repeats}x repeated stratified group {n_splits}-fold", **cv},
         "holdout": holdout_scores,
-        "compared_with": old_meta.get("version") if old_meta else None,
+        "compared_with": (active.metadata or {}).get("version"),
         "activated": activated,
         "decision": reason,
     }
+    version = _register(model, metadata, kind, root, activate=activated)
+    return TrainResult(kind, version, kind_dir(kind, root) / version, metadata, activated, reason, folds)
+
+
+def _register(model, metadata: dict, kind: str, root: Path | None, *, activate: bool) -> str:
+    """Write the version into a staging folder and commit it; a failure leaves no staging behind."""
     staging = staging_folder(kind, root)
-    metadata["version"] = staging.name.removeprefix(".staging-")
-    metadata = save_model(model, staging, metadata)
-    write_model_card(staging, metadata)
-    version = commit_version(staging, kind, activate=activated, root=root)
-    return TrainResult(kind, version, staging.parent / version, metadata, activated, reason, folds)
-
-
-def load_or_train(spec: str, *, root: Path | None = None, notify: Callable[[str], None] | None = None):
-    """The model a user asked for; a kind with no version yet is trained from the bundled data."""
-    folder = resolve(spec, root)
-    if folder is None:
-        if notify:
-            notify(
-                f"No {spec} model yet: training one from the bundled data (once; later commands reuse it)..."
-            )
-        result = train(spec, root=root, n_repeats=1)
-        folder = result.folder
-    return load_model(folder)
-
-
-def predictions_frame(model, texts: list[str], *, min_confidence: float = 0.0) -> pd.DataFrame:
-    """Label, confidence and per-label probabilities; ``uncertain`` below ``min_confidence``."""
-    from ..config import UNCERTAIN
-
-    proba = model.predict_proba(texts)
-    classes = np.asarray(model.classes_, dtype=object)
-    conf = proba.max(axis=1) if len(texts) else np.zeros(0)
-    labels = classes[proba.argmax(axis=1)] if len(texts) else np.array([], dtype=object)
-    labels = np.where(conf >= min_confidence, labels, UNCERTAIN)
-    frame = pd.DataFrame({"text": texts, "label": labels, "confidence": conf})
-    for i, c in enumerate(classes):
-        frame[f"p_{c}"] = proba[:, i] if len(texts) else []
-    return frame
+    try:
+        metadata["version"] = staging.name.removeprefix(".staging-")
+        metadata.update(save_model(model, staging, metadata))
+        write_model_card(staging, metadata)
+        return commit_version(staging, kind, activate=activate, root=root)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
