@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import sys
 
-from ..config import DEFAULT_MODEL_KIND, UNCERTAIN
+from ..config import DEFAULT_MODEL_KIND
 from ..exceptions import InputError
-from .common import MODEL_HELP, add_models_dir, load, models_root, probability
+from .common import add_min_confidence, add_model_option, add_models_dir, load, models_root
 
 
 def add_parser(sub) -> None:
@@ -17,17 +17,9 @@ def add_parser(sub) -> None:
         description="Label statements given as arguments, or one per line on stdin with '-'.",
     )
     p.add_argument("texts", nargs="+", metavar="TEXT", help="a statement, or '-' to read stdin")
-    p.add_argument(
-        "--model", default=DEFAULT_MODEL_KIND, help=f"model to use: {MODEL_HELP} (default: %(default)s)"
-    )
+    add_model_option(p, default=DEFAULT_MODEL_KIND)
     p.add_argument("--json", action="store_true", help="one JSON object per statement")
-    p.add_argument(
-        "--min-confidence",
-        type=probability,
-        default=0.0,
-        metavar="P",
-        help=f"print '{UNCERTAIN}' when the top probability is below P (default: 0)",
-    )
+    add_min_confidence(p, what="print")
     p.add_argument(
         "--explain",
         action="store_true",

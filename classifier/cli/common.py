@@ -1,12 +1,17 @@
-"""Helpers every command shares: one-line errors, argument types, model loading, progress."""
+"""Helpers every command shares: one-line errors, argument types, shared options, model loading, progress.
+
+An option that several commands take is defined once here, so it means the same
+thing and reads the same in every ``--help``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from ..config import MODEL_KINDS
+from ..config import MODEL_KINDS, UNCERTAIN
 
 MODEL_HELP = f"{' or '.join(MODEL_KINDS)} (the active version of that kind), or the path of a model folder"
 
@@ -24,6 +29,26 @@ def probability(text: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"{value} is not between 0 and 1")
     return value
+
+
+def whole_number(minimum: int) -> Callable[[str], int]:
+    """argparse type for a whole number of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of at least {minimum}")
+        return value
+
+    parse.__name__ = f"whole number >= {minimum}"
+    return parse
+
+
+positive = whole_number(1)
+"""argparse type for a whole number of at least 1."""
 
 
 def load(spec: str, root: Path | None = None):
@@ -46,3 +71,54 @@ def models_root(args) -> Path | None:
 
 def add_models_dir(p) -> None:
     p.add_argument("--models-dir", metavar="DIR", help="models folder (default: the project's models/)")
+
+
+def add_data_options(p) -> None:
+    """``--data`` adds labeled files to the bundled data; ``--only`` drops the bundled data."""
+    p.add_argument(
+        "--data",
+        action="append",
+        metavar="FILE",
+        help="labeled CSV (columns text,label) added to the bundled data; repeat for more files",
+    )
+    p.add_argument("--only", action="store_true", help="use the --data files only, without the bundled data")
+
+
+def data_paths(args) -> list[Path]:
+    """The labeled files a command works on: the bundled ones plus ``--data``, or ``--data`` alone."""
+    from ..config import BUNDLED_DATA_FILES
+    from ..exceptions import InputError
+
+    extra = [Path(p) for p in args.data or []]
+    if args.only and not extra:
+        raise InputError("--only needs at least one --data FILE")
+    return extra if args.only else [*BUNDLED_DATA_FILES, *extra]
+
+
+def add_min_confidence(p, *, what: str) -> None:
+    p.add_argument(
+        "--min-confidence",
+        type=probability,
+        default=0.0,
+        metavar="P",
+        help=f"{what} '{UNCERTAIN}' when the top probability is below P (default: 0)",
+    )
+
+
+def add_model_option(p, *, default: str, help: str = MODEL_HELP) -> None:
+    p.add_argument("--model", default=default, help=f"{help} (default: %(default)s)")
+
+
+def add_text_column(p) -> None:
+    p.add_argument(
+        "--text-column",
+        metavar="COL",
+        help="column holding the statements (default: the one named text, quote, statement, tekst, "
+        "uitspraak or citaat)",
+    )
+
+
+def add_repeats(p, *, default: int) -> None:
+    p.add_argument(
+        "--repeats", type=positive, default=default, help="cross-validation repeats (default: %(default)s)"
+    )

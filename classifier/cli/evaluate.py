@@ -6,7 +6,17 @@ import json
 
 from ..config import DEFAULT_MODEL_KIND, MODEL_KINDS
 from ..exceptions import InputError
-from .common import MODEL_HELP, add_models_dir, load, models_root, progress
+from .common import (
+    add_data_options,
+    add_model_option,
+    add_models_dir,
+    add_repeats,
+    data_paths,
+    load,
+    models_root,
+    progress,
+    whole_number,
+)
 
 
 def add_parser(sub) -> None:
@@ -16,21 +26,18 @@ def add_parser(sub) -> None:
         description="Cross-validate a model recipe on labeled data next to two baselines, "
         "or score a saved model on a labeled file with --holdout.",
     )
-    p.add_argument(
-        "--data",
-        action="append",
-        metavar="FILE",
-        help="labeled CSV to cross-validate on (default: bundled data)",
-    )
-    p.add_argument("--model", default=DEFAULT_MODEL_KIND, help=f"{MODEL_HELP} (default: %(default)s)")
+    add_data_options(p)
+    add_model_option(p, default=DEFAULT_MODEL_KIND)
     p.add_argument(
         "--holdout",
         metavar="FILE",
         action="append",
         help="score the saved model on this labeled file instead of cross-validating",
     )
-    p.add_argument("--repeats", type=int, default=3, help="cross-validation repeats (default: %(default)s)")
-    p.add_argument("--folds", type=int, default=5, help="cross-validation folds (default: %(default)s)")
+    add_repeats(p, default=3)
+    p.add_argument(
+        "--folds", type=whole_number(2), default=5, help="cross-validation folds (default: %(default)s)"
+    )
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.add_argument(
         "--report",
@@ -61,9 +68,12 @@ def run(args) -> int:
     if args.holdout or args.model not in MODEL_KINDS:
         loaded = load(args.model, models_root(args))
         model, meta = loaded.estimator, loaded.metadata
-        files = args.holdout or args.data
+        files = args.holdout
         if not files:
-            raise InputError("give a labeled file to score the saved model on: --holdout FILE")
+            raise InputError(
+                f"a saved model is scored on a labeled file: add --holdout FILE (or cross-validate a "
+                f"recipe with --model {' or --model '.join(MODEL_KINDS)})"
+            )
         results = {Path(f).name: score_holdout(model, load_labeled([f])) for f in files}
         if args.json:
             print(json.dumps({"model": meta.get("version"), "files": results}, indent=2))
@@ -73,7 +83,7 @@ def run(args) -> int:
                     tables.holdout_report(f"{meta.get('kind')} model {meta.get('version')} on {name}", scores)
                 )
         return 0
-    data = load_labeled(args.data) if args.data else load_labeled()
+    data = load_labeled(data_paths(args))
     with progress(args.folds * args.repeats, f"cross-validating {args.model}") as bar:
         result = evaluate_recipe(
             StanceClassifier(args.model),
@@ -95,7 +105,7 @@ def _report(args) -> int:
     from . import tables
 
     check_report_folder(args.report)
-    data = load_labeled(args.data) if args.data else load_labeled()
+    data = load_labeled(data_paths(args))
     estimator = StanceClassifier(args.model)
     steps = report_steps(estimator, n_splits=args.folds, n_repeats=args.repeats)
     with progress(steps, f"evaluating {args.model} for the report") as bar:

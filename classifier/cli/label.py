@@ -6,7 +6,16 @@ import sys
 from pathlib import Path
 
 from ..config import DEFAULT_MODEL_KIND
-from .common import MODEL_HELP, add_models_dir, err, load, models_root
+from .common import (
+    MODEL_HELP,
+    add_model_option,
+    add_models_dir,
+    add_text_column,
+    err,
+    load,
+    models_root,
+    positive,
+)
 
 
 def add_parser(sub) -> None:
@@ -18,16 +27,12 @@ def add_parser(sub) -> None:
         "rerun to continue where you stopped.",
     )
     p.add_argument("input", metavar="INPUT", help="CSV with the statements to label")
-    p.add_argument(
-        "--text-column", metavar="COL", help="column holding the statements (default: found by name)"
-    )
+    add_text_column(p)
     p.add_argument(
         "--out", metavar="LABELS", help="labels file to append to (default: INPUT_NAME.labels.csv)"
     )
-    p.add_argument(
-        "--model", default=DEFAULT_MODEL_KIND, help=f"model that ranks the statements: {MODEL_HELP}"
-    )
-    p.add_argument("--limit", type=int, default=None, metavar="N", help="ask about at most N statements")
+    add_model_option(p, default=DEFAULT_MODEL_KIND, help=f"model that ranks the statements: {MODEL_HELP}")
+    p.add_argument("--limit", type=positive, default=None, metavar="N", help="ask about at most N statements")
     add_models_dir(p)
     p.set_defaults(func=run)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ..config import MODEL_KINDS
+from .common import add_data_options, add_repeats, data_paths, progress
 
 
 def add_parser(sub) -> None:
@@ -14,11 +15,11 @@ def add_parser(sub) -> None:
         description="Cross-validated macro-F1 of each model trained on 25, 50, 75 and 100% of the "
         "training folds (test folds fixed). A curve still rising at 100% says more labels will pay.",
     )
-    p.add_argument("--data", action="append", metavar="FILE", help="labeled CSV (default: bundled data)")
+    add_data_options(p)
     p.add_argument(
         "--model", action="append", choices=MODEL_KINDS, help="model kind; repeat for several (default: both)"
     )
-    p.add_argument("--repeats", type=int, default=1, help="cross-validation repeats (default: %(default)s)")
+    add_repeats(p, default=1)
     p.add_argument("--plot", metavar="FILE", help="also draw the curves into this PNG")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.set_defaults(func=run)
@@ -28,10 +29,9 @@ def run(args) -> int:
     from ..data.labeled import load_labeled
     from ..evaluation.learning_curve import FRACTIONS, learning_curve
     from ..models.estimator import StanceClassifier
-    from .common import progress
     from .tables import table
 
-    data = load_labeled(args.data) if args.data else load_labeled()
+    data = load_labeled(data_paths(args))
     kinds = args.model or list(MODEL_KINDS)
     curves = {}
     for kind in kinds:

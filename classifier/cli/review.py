@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ..config import MODEL_KINDS
-from .common import progress
+from .common import add_data_options, data_paths, positive, probability, progress
 
 
 def add_parser(sub) -> None:
@@ -15,11 +15,18 @@ def add_parser(sub) -> None:
         description="Rows whose out-of-fold prediction contradicts their label with high confidence, "
         "most suspicious first: check these labels before retraining.",
     )
-    p.add_argument("--data", action="append", metavar="FILE", help="labeled CSV (default: bundled data)")
+    add_data_options(p)
     p.add_argument("--model", default="fast", choices=MODEL_KINDS, help="model recipe (default: %(default)s)")
-    p.add_argument("--min-confidence", type=float, default=0.7, metavar="P", help="default: %(default)s")
     p.add_argument(
-        "--top", type=int, default=20, metavar="N", help="show at most N rows (default: %(default)s)"
+        "--min-disagreement",
+        type=probability,
+        default=0.7,
+        metavar="P",
+        help="list rows whose out-of-fold probability for the other label is at least P "
+        "(default: %(default)s)",
+    )
+    p.add_argument(
+        "--top", type=positive, default=20, metavar="N", help="show at most N rows (default: %(default)s)"
     )
     p.add_argument("--json", action="store_true", help="one JSON object per row")
     p.set_defaults(func=run)
@@ -30,10 +37,10 @@ def run(args) -> int:
     from ..evaluation.review import suspicious_rows
     from ..models.estimator import StanceClassifier
 
-    data = load_labeled(args.data) if args.data else load_labeled()
+    data = load_labeled(data_paths(args))
     with progress(10, f"cross-validating {args.model}") as bar:
         rows = suspicious_rows(
-            StanceClassifier(args.model), data, min_disagreement=args.min_confidence, progress=bar.update
+            StanceClassifier(args.model), data, min_disagreement=args.min_disagreement, progress=bar.update
         )
     shown = rows.head(args.top)
     if args.json:
@@ -42,7 +49,7 @@ def run(args) -> int:
         return 0
     print(
         f"{len(rows)} of {len(data)} rows have a label the model disputes with confidence >= "
-        f"{args.min_confidence}; showing {len(shown)}:"
+        f"{args.min_disagreement}; showing {len(shown)}:"
     )
     for r in shown.itertuples():
         where = f"{getattr(r, 'file', '')} {getattr(r, 'id', '')}".strip()

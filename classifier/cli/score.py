@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from ..config import DEFAULT_MODEL_KIND, UNCERTAIN
-from .common import MODEL_HELP, add_models_dir, err, models_root, probability
+from ..config import DEFAULT_MODEL_KIND
+from .common import (
+    add_min_confidence,
+    add_model_option,
+    add_models_dir,
+    add_text_column,
+    err,
+    models_root,
+    positive,
+)
 
 
 def add_parser(sub) -> None:
@@ -19,24 +26,13 @@ def add_parser(sub) -> None:
     )
     p.add_argument("input", metavar="INPUT", help="CSV file (also .csv.gz, .xlsx, .parquet)")
     p.add_argument("-o", "--output", metavar="OUTPUT", help="output file (default: NAME.scored.csv)")
-    p.add_argument(
-        "--text-column",
-        metavar="COL",
-        help="column holding the statements (default: the one named text, quote, statement, tekst, "
-        "uitspraak or citaat)",
-    )
-    p.add_argument("--model", default=DEFAULT_MODEL_KIND, help=f"{MODEL_HELP} (default: %(default)s)")
+    add_text_column(p)
+    add_model_option(p, default=DEFAULT_MODEL_KIND)
     p.add_argument("--sep", metavar="SEP", help="input delimiter, e.g. ';' or tab (default: sniffed)")
     p.add_argument("--encoding", metavar="ENC", help="input encoding, e.g. cp1252 (default: UTF-8 or BOM)")
     p.add_argument("--output-sep", metavar="SEP", help="output delimiter (default: the input's)")
     p.add_argument("--output-encoding", metavar="ENC", help="output encoding (default: the input's)")
-    p.add_argument(
-        "--min-confidence",
-        type=probability,
-        default=0.0,
-        metavar="P",
-        help=f"write '{UNCERTAIN}' when the top probability is below P (default: 0)",
-    )
+    add_min_confidence(p, what="write")
     p.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
     p.add_argument(
         "--resume", action="store_true", help="continue an interrupted run from its last finished chunk"
@@ -45,17 +41,6 @@ def add_parser(sub) -> None:
     p.add_argument("--workers", type=positive, metavar="N", help="processes (default: all cores)")
     add_models_dir(p)
     p.set_defaults(func=run)
-
-
-def positive(text: str) -> int:
-    """argparse type for a whole number of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of at least 1")
-    return value
 
 
 def run(args) -> int:

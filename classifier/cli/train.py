@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from ..config import DEFAULT_MODEL_KIND, MODEL_KINDS
-from ..exceptions import InputError
-from .common import add_models_dir, models_root, progress
+from .common import add_data_options, add_models_dir, add_repeats, data_paths, models_root, progress
 
 
 def add_parser(sub) -> None:
@@ -13,15 +12,7 @@ def add_parser(sub) -> None:
         help="train a new model version on the bundled data and your files",
         description="Train, cross-validate, compare with the active version, save a new version.",
     )
-    p.add_argument(
-        "--data",
-        action="append",
-        metavar="FILE",
-        help="extra labeled CSV (columns text,label); repeat for more files",
-    )
-    p.add_argument(
-        "--only", action="store_true", help="train on the --data files only, without the bundled data"
-    )
+    add_data_options(p)
     p.add_argument(
         "--model",
         default=DEFAULT_MODEL_KIND,
@@ -29,19 +20,20 @@ def add_parser(sub) -> None:
         help="kind to train (default: %(default)s)",
     )
     p.add_argument("--holdout", metavar="FILE", help="also score new and active model on this labeled file")
-    p.add_argument("--force", action="store_true", help="activate the new version even if it scores worse")
-    p.add_argument("--repeats", type=int, default=3, help="cross-validation repeats (default: %(default)s)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="activate the new version even if it scores worse, or replace a broken active version",
+    )
+    add_repeats(p, default=3)
     add_models_dir(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from ..config import BUNDLED_DATA_FILES
     from ..training import train
 
-    data = list(BUNDLED_DATA_FILES) + list(args.data or []) if not args.only else list(args.data or [])
-    if args.only and not args.data:
-        raise InputError("--only needs at least one --data FILE")
+    data = data_paths(args)
     root = models_root(args)
     with progress(5 * args.repeats, f"training {args.model}") as bar:
         result = train(

@@ -107,7 +107,8 @@ def load_model(folder: Path):
     try:
         model = joblib.load(folder / MODEL_FILE)
     except Exception as exc:  # noqa: BLE001 - any unpickling failure means the same to the user
+        reason = " ".join(f"{type(exc).__name__}: {exc}".split())  # one line, whatever the message
         raise ModelError(
-            f"{folder / MODEL_FILE}: cannot be loaded ({type(exc).__name__}); retrain with 'stance train'."
+            f"{folder / MODEL_FILE}: cannot be loaded ({reason}); retrain with 'stance train'."
         ) from None
     return model, meta

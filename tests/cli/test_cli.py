@@ -68,7 +68,20 @@ def test_explain_lists_phrases(trained, capsys):
 
 def test_evaluate_cross_validation_table(capsys):
     assert (
-        main(["evaluate", "--model", "fast", "--data", str(SMALL_TRAIN), "--repeats", "2", "--folds", "3"])
+        main(
+            [
+                "evaluate",
+                "--model",
+                "fast",
+                "--only",
+                "--data",
+                str(SMALL_TRAIN),
+                "--repeats",
+                "2",
+                "--folds",
+                "3",
+            ]
+        )
         == 0
     )
     out = capsys.readouterr().out
@@ -83,6 +96,7 @@ def test_evaluate_json(capsys):
                 "evaluate",
                 "--model",
                 "fast",
+                "--only",
                 "--data",
                 str(SMALL_TRAIN),
                 "--repeats",
@@ -124,14 +138,24 @@ def test_first_use_trains_default_and_says_so_once(capsys):
         (["train", "--only"], "--only needs at least one --data FILE"),
         (["train", "--data", "/nonexistent.csv"], "file not found"),
         (
-            ["evaluate", "--model", "fast", "--data", "tests/fixtures/labeled/bad_no_text_column.csv"],
+            [
+                "evaluate",
+                "--model",
+                "fast",
+                "--only",
+                "--data",
+                "tests/fixtures/labeled/bad_no_text_column.csv",
+            ],
             "no column 'text'",
         ),
         (
-            ["evaluate", "--model", "fast", "--data", "tests/fixtures/labeled/bad_label_typo.csv"],
+            ["evaluate", "--model", "fast", "--only", "--data", "tests/fixtures/labeled/bad_label_typo.csv"],
             "did you mean",
         ),
-        (["evaluate", "--model", "fast", "--data", "tests/fixtures/labeled/bad_binary.csv"], "binary file"),
+        (
+            ["evaluate", "--model", "fast", "--only", "--data", "tests/fixtures/labeled/bad_binary.csv"],
+            "binary file",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_nonzero(argv, message, capsys):
@@ -166,7 +190,7 @@ def test_console_script_help_is_fast_and_works():
 
 def test_learning_curve_table_json_and_plot(tmp_path, capsys):
     plot = tmp_path / "curve.png"
-    args = ["learning-curve", "--model", "fast", "--data", str(SMALL_TRAIN)]
+    args = ["learning-curve", "--model", "fast", "--only", "--data", str(SMALL_TRAIN)]
     assert main([*args, "--plot", str(plot)]) == 0
     out = capsys.readouterr().out
     assert "25%" in out and "100%" in out and "±" in out
@@ -188,8 +212,53 @@ def test_review_lists_contradicted_rows(tmp_path, capsys):
         for line in lines
     ]
     data.write_text("\n".join(noisy) + "\n")
-    assert main(["review", "--data", str(data), "--min-confidence", "0.5", "--json"]) == 0
+    assert main(["review", "--only", "--data", str(data), "--min-disagreement", "0.5", "--json"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert rows, "at least one row is disputed"
     assert all(r["predicted"] != r["label"] and r["confidence"] >= 0.5 for r in rows)
     assert rows == sorted(rows, key=lambda r: -r["confidence"])
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        (["train", "--repeats", "0"], "--repeats"),
+        (["evaluate", "--repeats", "0"], "--repeats"),
+        (["evaluate", "--folds", "1"], "--folds"),
+        (["learning-curve", "--repeats", "-1"], "--repeats"),
+        (["review", "--top", "-1"], "--top"),
+        (["review", "--min-disagreement", "1.5"], "--min-disagreement"),
+        (["label", "in.csv", "--limit", "-1"], "--limit"),
+        (["score", "in.csv", "--workers", "0"], "--workers"),
+        (["score", "in.csv", "--chunk-rows", "many"], "--chunk-rows"),
+        (["classify", "--min-confidence", "2", "x"], "--min-confidence"),
+    ],
+)
+def test_numeric_options_are_refused_by_argparse_before_any_work(argv, option, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith("stance ") and f"error: argument {option}" in last
+
+
+def test_review_threshold_is_min_disagreement_not_min_confidence(capsys):
+    with pytest.raises(SystemExit):
+        main(["review", "--min-confidence", "0.5"])
+    assert "unrecognized arguments: --min-confidence" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate", "review", "learning-curve"])
+def test_data_adds_to_the_bundled_data_and_only_replaces_it(command):
+    from pathlib import Path
+
+    from classifier.cli import build_parser
+    from classifier.cli.common import data_paths
+    from classifier.config import BUNDLED_DATA_FILES
+
+    parser = build_parser()
+    added = parser.parse_args([command, "--data", "mine.csv"])
+    assert data_paths(added) == [*BUNDLED_DATA_FILES, Path("mine.csv")]
+    only = parser.parse_args([command, "--only", "--data", "mine.csv"])
+    assert data_paths(only) == [Path("mine.csv")]
+    assert data_paths(parser.parse_args([command])) == list(BUNDLED_DATA_FILES)

@@ -147,7 +147,18 @@ def test_model_without_ngrams_says_why_instead_of_a_plot(small_data, tmp_path):
 
 def test_cli_writes_report_and_json_carries_the_figures(tmp_path, capsys):
     out = tmp_path / "out"
-    argv = ["evaluate", "--model", "fast", "--data", str(SMALL_TRAIN), "--repeats", "1", "--folds", "2"]
+    argv = [
+        "evaluate",
+        "--model",
+        "fast",
+        "--only",
+        "--data",
+        str(SMALL_TRAIN),
+        "--repeats",
+        "1",
+        "--folds",
+        "2",
+    ]
     assert main([*argv, "--report", str(out), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert set(result["models"]) == {"fast", "majority", "keyword rule"}, "the usual figures stay"
@@ -162,7 +173,18 @@ def test_cli_writes_report_and_json_carries_the_figures(tmp_path, capsys):
 
 def test_cli_report_works_for_the_accurate_kind(tmp_path, capsys):
     out = tmp_path / "accurate"
-    argv = ["evaluate", "--model", "accurate", "--data", str(SMALL_TRAIN), "--repeats", "1", "--folds", "2"]
+    argv = [
+        "evaluate",
+        "--model",
+        "accurate",
+        "--only",
+        "--data",
+        str(SMALL_TRAIN),
+        "--repeats",
+        "1",
+        "--folds",
+        "2",
+    ]
     assert main([*argv, "--report", str(out), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert set(result["report"]["figures"]) == FIGURES
@@ -180,7 +202,18 @@ def test_cli_report_works_for_the_accurate_kind(tmp_path, capsys):
 def test_cli_report_errors_are_one_line(extra, message, tmp_path, capsys):
     a_file = tmp_path / "a_file"
     a_file.write_text("x")
-    argv = ["evaluate", "--model", "fast", "--data", str(SMALL_TRAIN), "--repeats", "1", "--folds", "2"]
+    argv = [
+        "evaluate",
+        "--model",
+        "fast",
+        "--only",
+        "--data",
+        str(SMALL_TRAIN),
+        "--repeats",
+        "1",
+        "--folds",
+        "2",
+    ]
     argv += [str(a_file) if a == "IS_A_FILE" else a for a in extra]
     if "--report" not in argv:
         argv += ["--report", str(tmp_path / "out")]
