@@ -108,3 +108,11 @@ def test_unknown_text_column_lists_columns(survey, model_dir, monkeypatch, capsy
     assert label(survey, model_dir, "q", monkeypatch, "--text-column", "quote") != 0
     err = capsys.readouterr().err
     assert "columns are: respondent, Uitspraak" in err and "--text-column" in err
+
+
+def test_limit_asks_about_at_most_n_statements(survey, model_dir, monkeypatch, capsys):
+    assert label(survey, model_dir, "k k k k", monkeypatch, "--limit", "2") == 0
+    assert len(rows(survey.with_name("survey.labels.csv"))) == 2
+    out = capsys.readouterr()
+    assert "labeled 2, skipped 0" in out.out
+    assert "[2/2]" in out.err and "[3/" not in out.err

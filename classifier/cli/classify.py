@@ -1,4 +1,7 @@
-"""stance classify: label statements from arguments or stdin."""
+"""stance classify: label one or more statements.
+
+Label statements given as arguments, or one per line on stdin with '-'.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +10,11 @@ import sys
 
 from ..config import DEFAULT_MODEL_KIND
 from ..exceptions import InputError
-from .common import add_min_confidence, add_model_option, add_models_dir, load, models_root
+from .common import add_min_confidence, add_model_option, add_models_dir, command_parser, load, models_root
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser(
-        "classify",
-        help="label one or more statements",
-        description="Label statements given as arguments, or one per line on stdin with '-'.",
-    )
+    p = command_parser(sub, __doc__, run)
     p.add_argument("texts", nargs="+", metavar="TEXT", help="a statement, or '-' to read stdin")
     add_model_option(p, default=DEFAULT_MODEL_KIND)
     p.add_argument("--json", action="store_true", help="one JSON object per statement")
@@ -26,7 +25,6 @@ def add_parser(sub) -> None:
         help="show the phrases and the most similar training statements behind each label",
     )
     add_models_dir(p)
-    p.set_defaults(func=run)
 
 
 def _read_statements(args) -> list[str]:

@@ -120,5 +120,26 @@ def add_text_column(p) -> None:
 
 def add_repeats(p, *, default: int) -> None:
     p.add_argument(
-        "--repeats", type=positive, default=default, help="cross-validation repeats (default: %(default)s)"
+        "--repeats",
+        type=positive,
+        default=default,
+        metavar="N",
+        help="cross-validation repeats (default: %(default)s)",
     )
+
+
+def command_parser(sub, doc: str, run: Callable) -> argparse.ArgumentParser:
+    """A command's parser from its module docstring: ``stance NAME: help.`` then the description.
+
+    Keeping help and description in the docstring says what a command does in one
+    place, for ``--help`` and for readers of the code alike.
+    """
+    first, _, rest = doc.strip().partition("\n\n")
+    name, _, summary = first.removeprefix("stance ").partition(": ")
+    p = sub.add_parser(
+        name,
+        help=summary.rstrip(".").replace("%", "%%"),
+        description=" ".join(rest.split()) or None,
+    )
+    p.set_defaults(func=run)
+    return p

@@ -1,4 +1,8 @@
-"""stance evaluate: cross-validation beside baselines, or a saved model on a labeled file."""
+"""stance evaluate: cross-validated accuracy beside baselines, or a saved model on a file.
+
+Cross-validate a model recipe on labeled data next to two baselines, or score a saved model on a
+labeled file with --holdout.
+"""
 
 from __future__ import annotations
 
@@ -6,37 +10,25 @@ import json
 
 from ..config import DEFAULT_MODEL_KIND, MODEL_KINDS
 from ..exceptions import InputError
-from .common import (
-    add_data_options,
-    add_model_option,
-    add_models_dir,
-    add_repeats,
-    data_paths,
-    load,
-    models_root,
-    progress,
-    whole_number,
-)
+from . import common
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser(
-        "evaluate",
-        help="cross-validated accuracy beside baselines, or a saved model on a file",
-        description="Cross-validate a model recipe on labeled data next to two baselines, "
-        "or score a saved model on a labeled file with --holdout.",
-    )
-    add_data_options(p)
-    add_model_option(p, default=DEFAULT_MODEL_KIND)
+    p = common.command_parser(sub, __doc__, run)
+    common.add_data_options(p)
+    common.add_model_option(p, default=DEFAULT_MODEL_KIND)
     p.add_argument(
         "--holdout",
         metavar="FILE",
         action="append",
         help="score the saved model on this labeled file instead of cross-validating",
     )
-    add_repeats(p, default=3)
+    common.add_repeats(p, default=3)
     p.add_argument(
-        "--folds", type=whole_number(2), default=5, help="cross-validation folds (default: %(default)s)"
+        "--folds",
+        type=common.whole_number(2),
+        default=5,
+        help="cross-validation folds (default: %(default)s)",
     )
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.add_argument(
@@ -46,8 +38,7 @@ def add_parser(sub) -> None:
         "source, calibration, coverage, learning curve, n-grams, confident mistakes); "
         "--json then carries each plot's data",
     )
-    add_models_dir(p)
-    p.set_defaults(func=run)
+    common.add_models_dir(p)
 
 
 def run(args) -> int:
@@ -66,7 +57,7 @@ def run(args) -> int:
     if args.report:
         return _report(args)
     if args.holdout or args.model not in MODEL_KINDS:
-        loaded = load(args.model, models_root(args))
+        loaded = common.load(args.model, common.models_root(args))
         model, meta = loaded.estimator, loaded.metadata
         files = args.holdout
         if not files:
@@ -83,8 +74,8 @@ def run(args) -> int:
                     tables.holdout_report(f"{meta.get('kind')} model {meta.get('version')} on {name}", scores)
                 )
         return 0
-    data = load_labeled(data_paths(args))
-    with progress(args.folds * args.repeats, f"cross-validating {args.model}") as bar:
+    data = load_labeled(common.data_paths(args))
+    with common.progress(args.folds * args.repeats, f"cross-validating {args.model}") as bar:
         result = evaluate_recipe(
             StanceClassifier(args.model),
             data,
@@ -105,10 +96,10 @@ def _report(args) -> int:
     from . import tables
 
     check_report_folder(args.report)
-    data = load_labeled(data_paths(args))
+    data = load_labeled(common.data_paths(args))
     estimator = StanceClassifier(args.model)
     steps = report_steps(estimator, n_splits=args.folds, n_repeats=args.repeats)
-    with progress(steps, f"evaluating {args.model} for the report") as bar:
+    with common.progress(steps, f"evaluating {args.model} for the report") as bar:
         report = build_report(
             estimator, data, name=args.model, n_splits=args.folds, n_repeats=args.repeats, progress=bar.update
         )

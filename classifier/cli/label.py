@@ -1,4 +1,9 @@
-"""stance label: label statements from a CSV in the terminal, least certain first."""
+"""stance label: label statements from a CSV, least certain first (active learning).
+
+Shows unlabeled statements from INPUT, the ones the model is least sure about first. Keys: k
+customer_is_king, l sets_limits, s skip, u undo, q quit. Each answer is saved at once; rerun to
+continue where you stopped.
+"""
 
 from __future__ import annotations
 
@@ -6,35 +11,23 @@ import sys
 from pathlib import Path
 
 from ..config import DEFAULT_MODEL_KIND
-from .common import (
-    MODEL_HELP,
-    add_model_option,
-    add_models_dir,
-    add_text_column,
-    err,
-    load,
-    models_root,
-    positive,
-)
+from . import common
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser(
-        "label",
-        help="label statements from a CSV, least certain first (active learning)",
-        description="Shows unlabeled statements from INPUT, the ones the model is least sure about first. "
-        "Keys: k customer_is_king, l sets_limits, s skip, u undo, q quit. Each answer is saved at once; "
-        "rerun to continue where you stopped.",
-    )
+    p = common.command_parser(sub, __doc__, run)
     p.add_argument("input", metavar="INPUT", help="CSV with the statements to label")
-    add_text_column(p)
+    common.add_text_column(p)
     p.add_argument(
         "--out", metavar="LABELS", help="labels file to append to (default: INPUT_NAME.labels.csv)"
     )
-    add_model_option(p, default=DEFAULT_MODEL_KIND, help=f"model that ranks the statements: {MODEL_HELP}")
-    p.add_argument("--limit", type=positive, default=None, metavar="N", help="ask about at most N statements")
-    add_models_dir(p)
-    p.set_defaults(func=run)
+    common.add_model_option(
+        p, default=DEFAULT_MODEL_KIND, help=f"model that ranks the statements: {common.MODEL_HELP}"
+    )
+    p.add_argument(
+        "--limit", type=common.positive, default=None, metavar="N", help="ask about at most N statements"
+    )
+    common.add_models_dir(p)
 
 
 def _key_reader():
@@ -78,9 +71,9 @@ def run(args) -> int:
     if not todo:
         print(f"nothing left to label in {source} (labels in {out})")
         return 0
-    model = load(args.model, models_root(args)).estimator
+    model = common.load(args.model, common.models_root(args)).estimator
     queue = rank_uncertain(model, todo)[: args.limit]
-    err(f"{len(todo)} statements to label; answers go to {out}")
+    common.err(f"{len(todo)} statements to label; answers go to {out}")
     counts = run_session(store, queue, _key_reader(), lambda s: print(s, end="", file=sys.stderr, flush=True))
     print(
         f"labeled {counts['labeled']}, skipped {counts['skipped']}; saved in {out}. "

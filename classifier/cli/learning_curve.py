@@ -1,20 +1,19 @@
-"""stance learning-curve: does more data help? CV macro-F1 at growing shares of the training data."""
+"""stance learning-curve: cross-validated macro-F1 at 25/50/75/100% of the training data, per model.
+
+Cross-validated macro-F1 of each model trained on 25, 50, 75 and 100% of the training folds (test
+folds fixed). A curve still rising at 100% says more labels will pay.
+"""
 
 from __future__ import annotations
 
 import json
 
 from ..config import MODEL_KINDS
-from .common import add_data_options, add_repeats, data_paths, progress
+from .common import add_data_options, add_repeats, command_parser, data_paths, progress
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser(
-        "learning-curve",
-        help="cross-validated macro-F1 at 25/50/75/100%% of the training data, per model",
-        description="Cross-validated macro-F1 of each model trained on 25, 50, 75 and 100% of the "
-        "training folds (test folds fixed). A curve still rising at 100% says more labels will pay.",
-    )
+    p = command_parser(sub, __doc__, run)
     add_data_options(p)
     p.add_argument(
         "--model", action="append", choices=MODEL_KINDS, help="model kind; repeat for several (default: both)"
@@ -22,7 +21,6 @@ def add_parser(sub) -> None:
     add_repeats(p, default=1)
     p.add_argument("--plot", metavar="FILE", help="also draw the curves into this PNG")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
-    p.set_defaults(func=run)
 
 
 def run(args) -> int:

@@ -1,19 +1,18 @@
-"""stance models: list versions, promote one, roll back, remove one."""
+"""stance models: list model versions; promote, roll back or remove one.
+
+Without an action: list the versions of each kind (* marks the active one).
+"""
 
 from __future__ import annotations
 
 import json
 
 from ..config import MODEL_KINDS
-from .common import add_models_dir, models_root
+from .common import add_models_dir, command_parser, models_root
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser(
-        "models",
-        help="list model versions; promote, roll back or remove one",
-        description="Without an action: list the versions of each kind (* marks the active one).",
-    )
+    p = command_parser(sub, __doc__, run)
     p.add_argument("--kind", choices=MODEL_KINDS, help="only this kind (default: all; actions: accurate)")
     p.add_argument("--json", action="store_true", help="list as JSON")
     add_models_dir(p)
@@ -23,7 +22,6 @@ def add_parser(sub) -> None:
     actions.add_parser("rollback", help="make the previously active version active again")
     a = actions.add_parser("remove", help="delete version ID (never the active one)")
     a.add_argument("id", metavar="ID")
-    p.set_defaults(func=run)
 
 
 def _row(v) -> dict:

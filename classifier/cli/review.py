@@ -1,20 +1,19 @@
-"""stance review: training rows whose label the cross-validated model confidently disputes."""
+"""stance review: list likely label errors in the training data.
+
+Rows whose out-of-fold prediction contradicts their label with high confidence, most suspicious
+first: check these labels before retraining.
+"""
 
 from __future__ import annotations
 
 import json
 
 from ..config import MODEL_KINDS
-from .common import add_data_options, data_paths, positive, probability, progress
+from .common import add_data_options, command_parser, data_paths, positive, probability, progress
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser(
-        "review",
-        help="list likely label errors in the training data",
-        description="Rows whose out-of-fold prediction contradicts their label with high confidence, "
-        "most suspicious first: check these labels before retraining.",
-    )
+    p = command_parser(sub, __doc__, run)
     add_data_options(p)
     p.add_argument("--model", default="fast", choices=MODEL_KINDS, help="model recipe (default: %(default)s)")
     p.add_argument(
@@ -29,7 +28,6 @@ def add_parser(sub) -> None:
         "--top", type=positive, default=20, metavar="N", help="show at most N rows (default: %(default)s)"
     )
     p.add_argument("--json", action="store_true", help="one JSON object per row")
-    p.set_defaults(func=run)
 
 
 def run(args) -> int:

@@ -1,46 +1,35 @@
-"""stance score: a stance for every row of a CSV, Excel or Parquet file."""
+"""stance score: add a stance to every row of a CSV file.
+
+Write INPUT's rows with two columns added, stance and stance_confidence, to a new file (default
+NAME.scored.csv beside INPUT). The input is never modified; the output appears only when complete.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..config import DEFAULT_MODEL_KIND
-from .common import (
-    add_min_confidence,
-    add_model_option,
-    add_models_dir,
-    add_text_column,
-    err,
-    models_root,
-    positive,
-)
+from . import common
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser(
-        "score",
-        help="add a stance to every row of a CSV file",
-        description="Write INPUT's rows with two columns added, stance and stance_confidence, to a new "
-        "file (default NAME.scored.csv beside INPUT). The input is never modified; the output appears "
-        "only when complete.",
-    )
+    p = common.command_parser(sub, __doc__, run)
     p.add_argument("input", metavar="INPUT", help="CSV file (also .csv.gz, .xlsx, .parquet)")
     p.add_argument("-o", "--output", metavar="OUTPUT", help="output file (default: NAME.scored.csv)")
-    add_text_column(p)
-    add_model_option(p, default=DEFAULT_MODEL_KIND)
+    common.add_text_column(p)
+    common.add_model_option(p, default=DEFAULT_MODEL_KIND)
     p.add_argument("--sep", metavar="SEP", help="input delimiter, e.g. ';' or tab (default: sniffed)")
     p.add_argument("--encoding", metavar="ENC", help="input encoding, e.g. cp1252 (default: UTF-8 or BOM)")
     p.add_argument("--output-sep", metavar="SEP", help="output delimiter (default: the input's)")
     p.add_argument("--output-encoding", metavar="ENC", help="output encoding (default: the input's)")
-    add_min_confidence(p, what="write")
+    common.add_min_confidence(p, what="write")
     p.add_argument("--overwrite", action="store_true", help="replace OUTPUT if it exists")
     p.add_argument(
         "--resume", action="store_true", help="continue an interrupted run from its last finished chunk"
     )
-    p.add_argument("--chunk-rows", type=positive, metavar="N", help="rows per chunk (default: 10000)")
-    p.add_argument("--workers", type=positive, metavar="N", help="processes (default: all cores)")
-    add_models_dir(p)
-    p.set_defaults(func=run)
+    p.add_argument("--chunk-rows", type=common.positive, metavar="N", help="rows per chunk (default: 10000)")
+    p.add_argument("--workers", type=common.positive, metavar="N", help="processes (default: all cores)")
+    common.add_models_dir(p)
 
 
 def run(args) -> int:
@@ -63,7 +52,7 @@ def run(args) -> int:
             args.input,
             args.output,
             model=args.model,
-            models_dir=models_root(args),
+            models_dir=common.models_root(args),
             text_column=args.text_column,
             sep=args.sep,
             encoding=args.encoding,
@@ -75,7 +64,7 @@ def run(args) -> int:
             chunk_rows=args.chunk_rows or CHUNK_ROWS,
             workers=args.workers,
             progress=show,
-            notify=err,
+            notify=common.err,
         )
     except KeyboardInterrupt:
         from ..scoring import default_output
@@ -85,7 +74,7 @@ def run(args) -> int:
             bar = None
         target = Path(args.output) if args.output else default_output(Path(args.input))
         done = (load_state(target) or {}).get("rows", 0)
-        err(
+        common.err(
             f"stance: interrupted after {done:,} rows; {target} was not written. "
             "Run the same command with --resume to continue."
         )

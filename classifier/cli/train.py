@@ -1,17 +1,24 @@
-"""stance train: a new model version from the bundled data and the user's files."""
+"""stance train: train a new model version on the bundled data and your files.
+
+Train, cross-validate, compare with the active version, save a new version.
+"""
 
 from __future__ import annotations
 
 from ..config import DEFAULT_MODEL_KIND, MODEL_KINDS
-from .common import add_data_options, add_models_dir, add_repeats, data_paths, models_root, progress
+from .common import (
+    add_data_options,
+    add_models_dir,
+    add_repeats,
+    command_parser,
+    data_paths,
+    models_root,
+    progress,
+)
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser(
-        "train",
-        help="train a new model version on the bundled data and your files",
-        description="Train, cross-validate, compare with the active version, save a new version.",
-    )
+    p = command_parser(sub, __doc__, run)
     add_data_options(p)
     p.add_argument(
         "--model",
@@ -27,7 +34,6 @@ def add_parser(sub) -> None:
     )
     add_repeats(p, default=3)
     add_models_dir(p)
-    p.set_defaults(func=run)
 
 
 def run(args) -> int:

@@ -52,11 +52,13 @@ def ngram_reasons(model, text: str, k: int = 5) -> list[dict]:
 
 
 def similar_statements(model, text: str, k: int = 3) -> list[dict]:
-    """The ``k`` training statements nearest in embedding space, with their labels."""
+    """The ``k`` training statements nearest in embedding space (cosine similarity), with their labels."""
     if getattr(model, "neighbour_vectors_", None) is None:
         return []
     query = embed_texts(model.neighbour_backend_, [text])[0]
-    sims = model.neighbour_vectors_ @ query
+    vectors = model.neighbour_vectors_
+    # cosine: sentence-pooled vectors join two unit vectors (mean and max), so a plain dot product runs to 2
+    sims = vectors @ query / np.maximum(np.linalg.norm(vectors, axis=1) * np.linalg.norm(query), 1e-12)
     top = np.argsort(-sims)[:k]
     return [
         {

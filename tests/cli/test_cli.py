@@ -24,7 +24,7 @@ def trained(tmp_path_factory):
     return version
 
 
-def test_train_prints_metrics_and_saves(trained, capsys):
+def test_train_saves_model_card_and_metadata(trained):
     assert (trained / "model.joblib").exists()
     assert (trained / "MODEL_CARD.md").read_text().startswith("# Stance model fast")
     meta = json.loads((trained / "metadata.json").read_text())
@@ -54,9 +54,42 @@ def test_classify_stdin_json_keeps_order(trained, capsys, monkeypatch):
         assert r["confidence"] == max(r["probabilities"].values())
 
 
-def test_min_confidence_gives_uncertain(trained, capsys):
-    assert main(["classify", "--model", str(trained), "--min-confidence", "1.0", "--json", "iets"]) == 0
-    assert json.loads(capsys.readouterr().out)["label"] == "uncertain"
+def test_min_confidence_keeps_a_label_at_or_above_it_and_abstains_below(trained, capsys):
+    text = "Ik zeg nee tegen klanten"
+    assert main(["classify", "--model", str(trained), "--json", text]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert plain["label"] != "uncertain" and plain["confidence"] < 0.999
+    below, above = f"{plain['confidence'] - 0.001:.6f}", f"{plain['confidence'] + 0.001:.6f}"
+    assert main(["classify", "--model", str(trained), "--json", "--min-confidence", below, text]) == 0
+    kept = json.loads(capsys.readouterr().out)
+    assert kept["label"] == plain["label"] and kept["confidence"] == plain["confidence"]
+    assert main(["classify", "--model", str(trained), "--json", "--min-confidence", above, text]) == 0
+    abstained = json.loads(capsys.readouterr().out)
+    assert abstained["label"] == "uncertain" and abstained["confidence"] == plain["confidence"]
+
+
+READ_PATH_PROBE = """
+import io, sys
+from classifier.cli import main
+sys.stdin = io.StringIO("q")
+code = main(sys.argv[1:])
+print(code, sorted(m for m in sys.modules if m.startswith("classifier.training")))
+"""
+
+
+@pytest.mark.parametrize("command", ["classify", "score", "label"])
+def test_commands_that_only_label_never_import_training(trained, tmp_path, command):
+    table = tmp_path / "in.csv"
+    table.write_text("text\nWe zeggen nee.\nAltijd ja.\n", encoding="utf-8")
+    argv = {
+        "classify": ["classify", "--model", str(trained), "Nee."],
+        "score": ["score", str(table), "--model", str(trained), "--workers", "1"],
+        "label": ["label", str(table), "--model", str(trained)],
+    }[command]
+    done = subprocess.run(
+        [sys.executable, "-c", READ_PATH_PROBE, *argv], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "0 []", done.stderr
 
 
 def test_explain_lists_phrases(trained, capsys):

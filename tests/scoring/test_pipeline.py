@@ -321,3 +321,45 @@ def test_cheaper_ngram_path_gives_identical_probabilities(fast_model, statements
     fast = accelerated(fast_model)
     assert fast is not fast_model
     assert np.array_equal(fast.predict_proba(statements), fast_model.predict_proba(statements))
+
+
+VARIED = [
+    "Na zessen neem ik niet meer op.",
+    "The customer is always right, whatever it costs us.",
+    "We hebben afscheid genomen van die klant.",
+    "Bij ons krijgt de klant altijd zijn zin.",
+    "Sometimes we bend the rules a little for a regular.",
+]
+
+
+def test_min_confidence_keeps_confident_labels_and_marks_the_rest_uncertain(fast_model):
+    frame = pd.DataFrame({"text": VARIED})
+    plain = score_frame(frame, fast_model)
+    cut = float(plain["stance_confidence"].median())
+    scored = score_frame(frame, fast_model, min_confidence=cut)
+    kept = (plain["stance_confidence"] >= cut).to_numpy()
+    assert kept.any() and not kept.all(), "the threshold splits the rows"
+    assert (scored["stance"][kept] == plain["stance"][kept]).all()
+    assert (scored["stance"][~kept] == "uncertain").all()
+    np.testing.assert_allclose(scored["stance_confidence"], plain["stance_confidence"])
+
+
+@pytest.mark.parametrize(("option", "delimiter"), [(";", ";"), ("tab", "\t"), ("|", "|")])
+def test_output_sep_changes_only_the_output_delimiter(model_dir, tmp_path, option, delimiter):
+    source = tmp_path / "in.csv"
+    source.write_text('id,text\n1,We zeggen nee.\n2,"Always yes, always."\n', encoding="utf-8")
+    out = tmp_path / "out.csv"
+    argv = ["score", str(source), "-o", str(out), "--model", str(model_dir), "--output-sep", option]
+    assert main(argv) == 0
+    with open(out, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh, delimiter=delimiter))
+    assert rows[0] == ["id", "text", "stance", "stance_confidence"]
+    assert [r[:2] for r in rows[1:]] == [["1", "We zeggen nee."], ["2", "Always yes, always."]]
+    assert source.read_text(encoding="utf-8").startswith("id,text\n"), "the input is untouched"
+
+
+def test_output_sep_of_two_characters_is_refused(model_dir, tmp_path, capsys):
+    source = tmp_path / "in.csv"
+    source.write_text("text\nNee.\n", encoding="utf-8")
+    assert main(["score", str(source), "--model", str(model_dir), "--output-sep", ";;"]) == 2
+    assert "output delimiter must be one character" in capsys.readouterr().err
