@@ -2,7 +2,7 @@
 
 :func:`build_report` does all the computing and returns JSON-ready figure data
 (what ``stance evaluate --report DIR --json`` prints); :func:`write_report` only
-draws (:mod:`classifier.plots`) and writes (:mod:`classifier.report_html`). So the
+draws (:mod:`.plots`) and writes (:mod:`.report_html`). So the
 notebook, the CLI and the tests share one path, and figures can be redrawn from JSON.
 """
 

@@ -51,7 +51,8 @@ class StemmingAnalyzer:
     def __setstate__(self, state: dict) -> None:
         self.__init__(**state)
 
-    def _stemmer(self, lang: str):
+    def stemmer(self, lang: str):
+        """The Snowball stemmer of a language, made once per analyzer."""
         # snowballstemmer hands out PyStemmer's C implementation when it is installed: the same
         # Snowball algorithms (identical stems on the bundled vocabulary), about 20x faster.
         if lang not in self._stemmers:
@@ -60,7 +61,7 @@ class StemmingAnalyzer:
 
     def __call__(self, text: str) -> list[str]:
         tokens = TOKEN.findall(normalize(text))
-        stems = self._stemmer(guess_language(tokens)).stemWords(tokens)
+        stems = self.stemmer(guess_language(tokens)).stemWords(tokens)
         low, high = self.ngram_range
         grams = []
         for n in range(low, high + 1):

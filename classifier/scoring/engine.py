@@ -41,7 +41,7 @@ def _stemmed_gram_ids(vectorizer, docs, indices: array, indptr: array) -> None:
             cache.clear()
         stems = list(map(cache.get, tokens))
         if None in stems:
-            stemmer = analyzer._stemmer(lang)
+            stemmer = analyzer.stemmer(lang)
             for i, stem in enumerate(stems):
                 if stem is None:
                     stems[i] = cache[tokens[i]] = stemmer.stemWords([tokens[i]])[0]

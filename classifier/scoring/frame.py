@@ -40,7 +40,7 @@ def score_frame(
 ):
     """A copy of ``frame`` with ``stance`` and ``stance_confidence`` added; missing text gives empty.
 
-    ``model`` is a fitted :class:`~classifier.model.StanceClassifier`, a kind or a model folder.
+    ``model`` is a fitted :class:`~classifier.models.estimator.StanceClassifier`, a kind or a model folder.
     """
     import pandas as pd
 
