@@ -4,6 +4,7 @@
     python benchmarks/accuracy.py --quick    # 1x5-fold, fewer candidates
 
 The dev set (../shared/realworld_dev.csv, or STANCE_DEV_SET) is only scored, never trained on.
+The USE candidates need the optional extra: pip install -e '.[use]'.
 Targets (issue 3): default model dev macro-F1 >= 0.75 overall and >= 0.70 per language;
 grouped CV macro-F1 >= 0.90.
 """
