@@ -17,8 +17,15 @@ from .common import err
 COMMANDS = (classify, score, train, evaluate, label, models, review, learning_curve)
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse whose usage errors are one line: what is wrong, and where the options are listed."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}. See '{self.prog} --help'.\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="stance",
         description="Label statements about demanding customers as customer_is_king or sets_limits.",
         epilog="Run 'stance COMMAND --help' for the options of a command.",

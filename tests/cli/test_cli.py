@@ -271,8 +271,9 @@ def test_numeric_options_are_refused_by_argparse_before_any_work(argv, option, c
     with pytest.raises(SystemExit) as stop:
         main(argv)
     assert stop.value.code == 2
-    last = capsys.readouterr().err.strip().splitlines()[-1]
-    assert last.startswith("stance ") and f"error: argument {option}" in last
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0, "one line, no usage block"
+    assert err.startswith("stance ") and f"error: argument {option}" in err and "--help'." in err
 
 
 def test_review_threshold_is_min_disagreement_not_min_confidence(capsys):
