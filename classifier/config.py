@@ -11,7 +11,13 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = PROJECT_ROOT / "data"
-BUNDLED_DATA_FILES = (DATA_DIR / "labeled_quotes.csv", DATA_DIR / "authored_quotes.csv")
+BUNDLED_DATA_FILES = (
+    DATA_DIR / "labeled_quotes.csv",
+    DATA_DIR / "authored_quotes.csv",
+    DATA_DIR / "realworld_quotes.csv",
+)
+# The rows accuracy is judged on: real statements, not ones written for this project.
+REAL_SOURCE = "real"
 DEV_SET = Path(os.environ.get("STANCE_DEV_SET", PROJECT_ROOT.parent / "shared" / "realworld_dev.csv"))
 
 LABELS = ("customer_is_king", "sets_limits")

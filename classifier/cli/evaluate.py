@@ -30,6 +30,13 @@ def add_parser(sub) -> None:
         default=5,
         help="cross-validation folds (default: %(default)s)",
     )
+    p.add_argument(
+        "--score-on",
+        choices=("real", "authored", "all"),
+        default="real",
+        help="which rows the folds score: real statements (default; every other row only trains, "
+        "and all rows are scored when there are no real ones), authored ones, or all",
+    )
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.add_argument(
         "--report",
@@ -75,6 +82,7 @@ def run(args) -> int:
                 )
         return 0
     data = load_labeled(common.data_paths(args))
+    score_on = scored_rows(data, args.score_on)
     with common.progress(args.folds * args.repeats, f"cross-validating {args.model}") as bar:
         result = evaluate_recipe(
             StanceClassifier(args.model),
@@ -82,11 +90,31 @@ def run(args) -> int:
             name=args.model,
             n_splits=args.folds,
             n_repeats=args.repeats,
+            score_on=score_on,
             progress=bar.update,
         )
+    result["scored_on"] = _scored_on_text(args.score_on, score_on)
     result.pop("_oof")
     print(json.dumps(result, indent=2) if args.json else tables.cv_report(result))
     return 0
+
+
+def scored_rows(data, which: str):
+    """Boolean mask of the rows the folds score, or None for all rows."""
+    if which == "all" or "source" not in data:
+        return None
+    mask = (data["source"] == which).to_numpy()
+    if which == "real" and not mask.any():
+        return None  # a user's own data without real rows: score what there is
+    if not mask.any():
+        raise InputError(f"no rows with source '{which}' in the data; use --score-on all")
+    return mask
+
+
+def _scored_on_text(which: str, mask) -> str:
+    if mask is None:
+        return "all rows"
+    return f"the {which} rows; every other row only trains"
 
 
 def _report(args) -> int:

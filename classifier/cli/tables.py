@@ -18,16 +18,34 @@ def table(rows: list[list[str]], header: list[str]) -> str:
 def cv_report(result: dict) -> str:
     models = result["models"]
     main = next(iter(models))
+    langs = sorted(result.get("rows_per_lang", {}))
     out = [
-        f"Cross-validation: {result['scheme']} on {result['rows']} statements {result['rows_per_label']}",
+        f"Cross-validation: {result['scheme']}, scoring {result.get('scored_on', 'all rows')}: "
+        f"{result['rows']} statements {result['rows_per_label']}",
         "",
     ]
+    by_lang = result.get("by_lang", {})
     out.append(
         table(
-            [[n, _ms(s, "macro_f1"), _ms(s, "accuracy")] for n, s in models.items()],
-            ["model", "macro-F1 (mean ± sd)", "accuracy (mean ± sd)"],
+            [
+                [n, _ms(s, "macro_f1"), *[_ms(by_lang[n], lang) for lang in langs], _ms(s, "accuracy")]
+                for n, s in models.items()
+            ],
+            [
+                "model",
+                "macro-F1 (mean ± sd)",
+                *[f"{lang} ({result['rows_per_lang'][lang]})" for lang in langs],
+                "accuracy (mean ± sd)",
+            ],
         )
     )
+    if "calibration" in result:
+        cal = result["calibration"]
+        out += [
+            "",
+            f"Calibration ({main}): expected calibration error {_ms(cal, 'ece')}; "
+            f"the most confident half is right {_ms(cal, 'confident_half_accuracy')} of the time",
+        ]
     out += ["", f"Per label ({main}):"]
     s = models[main]
     out.append(

@@ -15,7 +15,9 @@ from sklearn.base import clone
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 from ..config import LABELS, RANDOM_STATE
+from ..models.estimator import fit_rows
 from ..predict import labels_from_proba, predict_proba
+from .calibration import calibration_summary
 from .folds import grouped_folds
 
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9)
@@ -116,7 +118,7 @@ def cross_validate(
         data, n_splits=n_splits, n_repeats=n_repeats, random_state=random_state, score_on=score_on
     )
     for repeat, fold, train, test in folds:
-        model = clone(estimator).fit(list(texts[train]), y[train])
+        model = fit_rows(clone(estimator), data.iloc[train])
         proba = predict_proba(model, texts[test])
         oof[repeat, position[test]] = proba
         test_fold[repeat, position[test]] = fold
@@ -174,11 +176,27 @@ def evaluate_recipe(
     return {
         "rows": len(scored),
         "rows_per_label": {str(k): int(v) for k, v in scored["label"].value_counts().items()},
+        "rows_per_lang": {str(k): int(v) for k, v in scored.get("lang", pd.Series()).value_counts().items()},
         "scheme": f"{n_repeats}x repeated stratified group {n_splits}-fold",
+        "scored_on": "all rows" if score_on is None else "the rows selected by score_on",
         "models": {r.name: r.summary() for r in runs},
+        "by_lang": {r.name: by_lang(r, data) for r in runs},
+        "calibration": calibration_summary(main.y, main.oof),
         "confusion": {"labels": list(LABELS), "matrix": main.confusion().tolist(), "repeat": 1},
         "coverage": main.coverage(),
         "_oof": main,
+    }
+
+
+def by_lang(result: CVResult, data: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Macro-F1 per language as mean and sd over folds (empty without a ``lang`` column)."""
+    if "lang" not in data:
+        return {}
+    scores = metrics_by(oof_frame(result, data), "lang")
+    scores = scores[scores["lang"].astype(str) != ""]
+    return {
+        str(lang): {"mean": float(part["macro_f1"].mean()), "std": float(part["macro_f1"].std(ddof=1))}
+        for lang, part in scores.groupby("lang")
     }
 
 

@@ -155,7 +155,9 @@ def ngram_data(estimator, data, name: str, fitted, progress) -> dict:
     if fitted is None:
         from sklearn.base import clone
 
-        fitted = clone(estimator).fit(list(data["text"]), data["label"])
+        from ..models.estimator import fit_rows
+
+        fitted = fit_rows(clone(estimator), data)
         if progress:
             progress(1)
     feats = []

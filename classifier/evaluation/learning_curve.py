@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..config import LABELS, RANDOM_STATE
 from ..exceptions import InputError
+from ..models.estimator import fit_rows
 from .folds import grouped_folds
 
 FRACTIONS = (0.25, 0.5, 0.75, 1.0)
@@ -77,7 +78,7 @@ def learning_curve_folds(
         orders = {label: rng.permutation(train[y[train] == label]) for label in LABELS}
         for fraction in values:
             subset = _subset(train, y, fraction, orders)
-            model = clone(estimator).fit(list(texts[subset]), y[subset])
+            model = fit_rows(clone(estimator), data.iloc[subset])
             scores = fold_metrics(y[test], model.predict(list(texts[test])))
             rows.append(
                 {

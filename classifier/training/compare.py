@@ -18,7 +18,7 @@ from ..config import LABELS
 from ..evaluation.cross_validation import fold_metrics
 from ..evaluation.folds import grouped_folds
 from ..exceptions import ModelError
-from ..models.estimator import StanceClassifier
+from ..models.estimator import StanceClassifier, fit_rows
 from ..models.persistence import load_model
 from ..models.registry import resolve
 
@@ -71,12 +71,12 @@ def paired_folds(
     rows = []
     for repeat, fold, train, test in grouped_folds(data, n_splits=n_splits, n_repeats=n_repeats):
         row = {"repeat": repeat, "fold": fold}
-        fitted = new.__sklearn_clone__().fit(list(texts[train]), y[train])
+        fitted = fit_rows(new.__sklearn_clone__(), data.iloc[train])
         row.update(fold_metrics(y[test], fitted.predict(list(texts[test]))))
         if old is not None:
             keep = [i for i in train if texts[i] in old_texts]
             if min(int((y[keep] == label).sum()) for label in LABELS) >= 2:
-                old_fit = old.__sklearn_clone__().fit(list(texts[keep]), y[keep])
+                old_fit = fit_rows(old.__sklearn_clone__(), data.iloc[keep])
                 row["active_macro_f1"] = fold_metrics(y[test], old_fit.predict(list(texts[test])))["macro_f1"]
         rows.append(row)
         if progress:

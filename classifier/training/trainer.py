@@ -18,7 +18,7 @@ from ..config import BUNDLED_DATA_FILES
 from ..data.labeled import data_fingerprint, load_labeled
 from ..evaluation.cross_validation import score_holdout, summarize_folds
 from ..exceptions import ModelError
-from ..models.estimator import StanceClassifier
+from ..models.estimator import StanceClassifier, fit_rows
 from ..models.persistence import save_model
 from ..models.registry import clean_staging, commit_version, kind_dir, staging_folder
 from .compare import active_version, decide, paired_folds
@@ -67,7 +67,7 @@ def train(
     new = estimator if estimator is not None else StanceClassifier(kind)
     folds = paired_folds(new, active, data, n_splits=n_splits, n_repeats=n_repeats, progress=progress)
     cv = summarize_folds(folds)
-    model = new.fit(list(data["text"]), data["label"])
+    model = fit_rows(new, data)
 
     holdout_scores = None
     if holdout is not None:
