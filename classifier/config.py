@@ -27,6 +27,11 @@ DEFAULT_MODEL_KIND = "accurate"
 RANDOM_STATE = 42
 
 
+def shipped_models_dir() -> Path:
+    """Trained default models that come with the project, so a fresh install answers at once."""
+    return Path(os.environ.get("STANCE_SHIPPED_DIR", PROJECT_ROOT / "models" / "shipped"))
+
+
 def models_dir() -> Path:
     """Folder of saved models; ``STANCE_MODELS_DIR`` moves it (tests use this)."""
     return Path(os.environ.get("STANCE_MODELS_DIR", PROJECT_ROOT / "models"))

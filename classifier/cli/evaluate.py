@@ -101,11 +101,13 @@ def run(args) -> int:
 
 def scored_rows(data, which: str):
     """Boolean mask of the rows the folds score, or None for all rows."""
+    from ..evaluation.folds import real_rows
+
     if which == "all" or "source" not in data:
         return None
+    if which == "real":
+        return real_rows(data)  # a user's own data without real rows: score what there is
     mask = (data["source"] == which).to_numpy()
-    if which == "real" and not mask.any():
-        return None  # a user's own data without real rows: score what there is
     if not mask.any():
         raise InputError(f"no rows with source '{which}' in the data; use --score-on all")
     return mask

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from ..config import LABELS, RANDOM_STATE
+from ..config import LABELS, RANDOM_STATE, REAL_SOURCE
 from ..exceptions import DataError, InputError
 
 
@@ -25,6 +25,18 @@ def effective_splits(y: np.ndarray, groups: np.ndarray, n_splits: int) -> int:
         counts = {label: int((y == label).sum()) for label in LABELS}
         raise DataError(f"cross-validation needs at least 2 scored statements of each label, got {counts}")
     return max(2, min(n_splits, rarest, len(set(groups.tolist()))))
+
+
+def real_rows(data: pd.DataFrame) -> np.ndarray | None:
+    """Mask of the real statements, which accuracy is judged on; None (all rows) where there are none.
+
+    Authored rows teach the style of authored rows, so a score on them says little about
+    statements from elsewhere: where real rows exist, folds score only those.
+    """
+    if "source" not in data:
+        return None
+    mask = (data["source"] == REAL_SOURCE).to_numpy()
+    return mask if mask.any() else None
 
 
 def grouped_folds(

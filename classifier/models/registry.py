@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ..config import MODEL_KINDS, models_dir
+from ..config import MODEL_KINDS, models_dir, shipped_models_dir
 from ..data.files import atomic_output
 from ..exceptions import InputError, ModelError
 from .persistence import check_model
@@ -183,11 +183,15 @@ def remove(kind: str, version_id: str, root: Path | None = None) -> None:
 def resolve(spec: str, root: Path | None = None) -> Path | None:
     """Folder of the model a user named: a kind's active version, or a path they typed.
 
-    Returns None when the kind has no active version yet (the caller may train one).
+    A kind with no trained version of its own falls back to the model shipped with
+    the project; None only when neither exists (the caller may train one).
     """
     if spec in MODEL_KINDS:
         current = active_id(spec, root)
-        return kind_dir(spec, root) / current if current else None
+        if current:
+            return kind_dir(spec, root) / current
+        shipped = shipped_models_dir() / spec
+        return shipped if (shipped / "metadata.json").is_file() else None
     path = Path(spec)
     if path.is_file() and path.name.endswith(".joblib"):
         path = path.parent

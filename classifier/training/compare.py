@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..config import LABELS
 from ..evaluation.cross_validation import fold_metrics
-from ..evaluation.folds import grouped_folds
+from ..evaluation.folds import grouped_folds, real_rows
 from ..exceptions import ModelError
 from ..models.estimator import StanceClassifier, fit_rows
 from ..models.persistence import load_model
@@ -69,7 +69,8 @@ def paired_folds(
     y = data["label"].to_numpy(dtype=object)
     old, old_texts = active.recipe, active.texts
     rows = []
-    for repeat, fold, train, test in grouped_folds(data, n_splits=n_splits, n_repeats=n_repeats):
+    folds = grouped_folds(data, n_splits=n_splits, n_repeats=n_repeats, score_on=real_rows(data))
+    for repeat, fold, train, test in folds:
         row = {"repeat": repeat, "fold": fold}
         fitted = fit_rows(new.__sklearn_clone__(), data.iloc[train])
         row.update(fold_metrics(y[test], fitted.predict(list(texts[test]))))

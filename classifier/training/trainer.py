@@ -17,6 +17,7 @@ import pandas as pd
 from ..config import BUNDLED_DATA_FILES
 from ..data.labeled import data_fingerprint, load_labeled
 from ..evaluation.cross_validation import score_holdout, summarize_folds
+from ..evaluation.folds import real_rows
 from ..exceptions import ModelError
 from ..models.estimator import StanceClassifier, fit_rows
 from ..models.persistence import save_model
@@ -67,6 +68,7 @@ def train(
     new = estimator if estimator is not None else StanceClassifier(kind)
     folds = paired_folds(new, active, data, n_splits=n_splits, n_repeats=n_repeats, progress=progress)
     cv = summarize_folds(folds)
+    scheme = f"{n_repeats}x repeated stratified group {n_splits}-fold"
     model = fit_rows(new, data)
 
     holdout_scores = None
@@ -84,7 +86,8 @@ def train(
         "training_rows": len(data),
         "rows_per_source": {str(k): int(v) for k, v in data.groupby("source").size().items()},
         "rows_per_label": {str(k): int(v) for k, v in data["label"].value_counts().items()},
-        "cv": {"scheme": f"{n_repeats}x repeated stratified group {n_splits}-fold", **cv},
+        "cv": {"scheme": scheme, **cv},
+        "real_accuracy": real_accuracy(data, cv, scheme),
         "holdout": holdout_scores,
         "compared_with": (active.metadata or {}).get("version"),
         "activated": activated,
@@ -92,6 +95,19 @@ def train(
     }
     version = _register(model, metadata, kind, root, activate=activated)
     return TrainResult(kind, version, kind_dir(kind, root) / version, metadata, activated, reason, folds)
+
+
+def real_accuracy(data: pd.DataFrame, cv: dict, scheme: str) -> dict | None:
+    """The figure a user should see first: macro-F1 on real statements, from the training CV."""
+    mask = real_rows(data)
+    if mask is None:
+        return None
+    return {
+        "macro_f1": cv["macro_f1"]["mean"],
+        "macro_f1_sd": cv["macro_f1"]["std"],
+        "scheme": f"{scheme}, scoring the real statements only",
+        "rows": int(mask.sum()),
+    }
 
 
 def _register(model, metadata: dict, kind: str, root: Path | None, *, activate: bool) -> str:

@@ -29,12 +29,37 @@ def authored():
     return read_table(BUNDLED_DATA_FILES[1])
 
 
-def test_every_row_has_provenance(article, authored):
-    for frame in (article, authored):
+@pytest.fixture(scope="module")
+def real():
+    return read_table(BUNDLED_DATA_FILES[2])
+
+
+def test_every_row_has_provenance(article, authored, real):
+    for frame in (article, authored, real):
         for col in ("id", "text", "label", "lang", "source", "rationale"):
             assert (frame[col].str.strip() != "").all(), col
         assert frame["id"].is_unique
         assert set(frame["label"]) == set(LABELS)
+
+
+def test_real_rows_keep_their_provenance_and_group_by_page(real):
+    assert len(real) == 1038
+    assert (real["source"] == "real").all()
+    assert set(real["confidence"]) == {"high", "medium", "low"}
+    assert real["source_url"].str.startswith("http").all()
+    # statements reworded from one page are one group, so they never straddle a fold
+    assert (real["group"] == real["source_url"]).all()
+    assert real["group"].nunique() == 834
+    assert Counter(real["lang"]) == {"nl": 526, "en": 512}
+
+
+def test_real_rows_share_no_page_or_text_with_the_dev_set(real):
+    if not DEV_SET.exists():
+        pytest.skip(f"{DEV_SET} not present")
+    with open(DEV_SET, encoding="utf-8", newline="") as fh:
+        dev = list(csv.DictReader(fh))
+    assert not set(real["source_url"]) & {row["source_url"] for row in dev}
+    assert not set(real["text"]) & {row["text"] for row in dev}
 
 
 @pytest.mark.skipif(not ARTICLE.exists(), reason="shared/source-article.txt not present")
@@ -85,10 +110,20 @@ def test_near_copy_detector_finds_a_near_copy():
     assert not _near_copies([text, "The customer is always right, whatever it costs us."], [])
 
 
-def test_no_authored_row_is_a_near_copy(article, authored):
-    others = list(article["text"])
-    if DEV_SET.exists():
-        with open(DEV_SET, encoding="utf-8", newline="") as fh:
-            others += [row["text"] for row in csv.DictReader(fh)]
-    found = _near_copies(list(authored["text"]), others)
+@pytest.fixture(scope="module")
+def dev_texts() -> list[str]:
+    if not DEV_SET.exists():
+        return []
+    with open(DEV_SET, encoding="utf-8", newline="") as fh:
+        return [row["text"] for row in csv.DictReader(fh)]
+
+
+def test_no_authored_row_is_a_near_copy(article, authored, dev_texts):
+    found = _near_copies(list(authored["text"]), list(article["text"]) + dev_texts)
+    assert not found, found[:5]
+
+
+def test_no_real_row_is_a_near_copy(article, authored, real, dev_texts):
+    others = list(article["text"]) + list(authored["text"]) + dev_texts
+    found = _near_copies(list(real["text"]), others)
     assert not found, found[:5]
