@@ -153,7 +153,19 @@ def test_evaluate_saved_model_on_holdout(trained, capsys):
     assert scores["n"] == 16 and set(scores["by_lang"]) == {"nl", "en"}
 
 
-def test_first_use_trains_default_and_says_so_once(capsys):
+def test_first_use_answers_from_the_shipped_model_without_training(capsys):
+    assert main(["classify", "--model", "fast", "--json", "Wij zeggen nee tegen klanten die schelden."]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["label"] == "sets_limits"
+    assert out.err == ""
+
+
+def test_without_a_shipped_model_first_use_trains_and_says_so_once(capsys, tmp_path, monkeypatch):
+    import classifier.training.trainer as trainer
+
+    monkeypatch.setenv("STANCE_SHIPPED_DIR", str(tmp_path / "none"))
+    monkeypatch.setenv("STANCE_MODELS_DIR", str(tmp_path / "models"))
+    monkeypatch.setattr(trainer, "BUNDLED_DATA_FILES", (SMALL_TRAIN,))
     assert main(["classify", "--model", "fast", "Ik zeg wel eens nee tegen een klant"]) == 0
     first = capsys.readouterr()
     assert main(["classify", "--model", "fast", "Ik zeg wel eens nee tegen een klant"]) == 0
