@@ -28,3 +28,9 @@ class DataError(StanceError):
 
 class ModelError(StanceError):
     """A saved model that is missing, tampered with, or built by another library version."""
+
+
+class NotTextError(DataError):
+    """A file given as a table that is not text at all (an image, an archive, random bytes)."""
+
+    exit_code = 2

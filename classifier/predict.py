@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import LABELS, UNCERTAIN
+from .config import LABELS, MAX_STATEMENT_CHARS, UNCERTAIN
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def labels_from_proba(
 def predict_proba(model: LoadedModel | object, texts: Sequence[str]) -> np.ndarray:
     """Probabilities with columns in :data:`classifier.config.LABELS` order."""
     estimator = model.estimator if isinstance(model, LoadedModel) else model
-    texts = list(texts)
+    texts = [text[:MAX_STATEMENT_CHARS] for text in texts]  # every model reads at most this much
     if not texts:
         return np.zeros((0, len(LABELS)))
     proba = np.asarray(estimator.predict_proba(texts), dtype=float)

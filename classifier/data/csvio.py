@@ -19,11 +19,40 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from ..exceptions import DataError
+from ..exceptions import DataError, NotTextError
 
 DELIMITERS = (",", ";", "\t", "|")
 _SNIFF_BYTES = 64 * 1024
 csv.field_size_limit(2**31 - 1)
+# Known non-text files people pick by mistake, by their first bytes.
+MAGIC = {
+    b"\x89PNG\r\n\x1a\n": "a PNG image",
+    b"%PDF-": "a PDF document",
+    b"PK\x03\x04": "a ZIP archive (an Excel workbook must be named .xlsx)",
+    b"GIF8": "a GIF image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"\x1f\x8b": "a gzip file (name it .gz)",
+}
+
+
+def refuse_binary(path: Path, head: bytes, encoding: str | None) -> None:
+    """Refuse a file that is not text: known magic, NUL characters or undecodable bytes in ``head``."""
+    for magic, what in MAGIC.items():
+        if head.startswith(magic):
+            raise NotTextError(f"{path}: is {what}, not CSV text. Give a CSV, .xlsx or .parquet file.")
+    if encoding is None:
+        return
+    nul = "looks like a binary file, not CSV text (NUL characters in the first 64 KB). Give a CSV file."
+    if b"\x00" in head and "16" not in encoding and "32" not in encoding:
+        raise NotTextError(f"{path}: {nul}")
+    try:
+        text = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+    except UnicodeDecodeError as exc:
+        name = "UTF-8" if codecs.lookup(encoding).name == "utf-8" else encoding
+        hint = "If it came from Excel, try --encoding cp1252." if name == "UTF-8" else "Give a text file."
+        raise NotTextError(f"{path}: not valid {name} (byte {exc.start}). {hint}") from None
+    if "\x00" in text:
+        raise NotTextError(f"{path}: {nul}")
 
 
 @dataclass(frozen=True)
@@ -55,27 +84,22 @@ def detect_encoding(path: Path, encoding: str | None = None) -> str:
             head = fh.read(_SNIFF_BYTES)
     except (OSError, EOFError) as exc:
         raise DataError(f"{path}: cannot be read ({exc}). Check the file.") from None
+    refuse_binary(path, head, None)
     if encoding:
         try:
             codecs.lookup(encoding)
         except LookupError:
             raise DataError(f"unknown encoding '{encoding}'. Try utf-8 or cp1252.") from None
         if codecs.lookup(encoding).name == "utf-8" and head.startswith(codecs.BOM_UTF8):
-            return "utf-8-sig"  # an explicit utf-8 must not turn the BOM into part of a column name
-        return encoding
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    if b"\x00" in head:
-        raise DataError(f"{path}: looks like a binary file, not CSV text. Give a CSV file.")
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-    except UnicodeDecodeError as exc:
-        raise DataError(
-            f"{path}: not valid UTF-8 (byte {exc.start}). If it came from Excel, try --encoding cp1252."
-        ) from None
-    return "utf-8"
+            encoding = "utf-8-sig"  # an explicit utf-8 must not turn the BOM into part of a column name
+    elif head.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8"
+    refuse_binary(path, head, encoding)
+    return encoding
 
 
 def sniff_delimiter(sample: str) -> str:
@@ -208,7 +232,9 @@ def iter_sheet_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - zipfile, XML and openpyxl errors all mean "not a workbook"
-        raise DataError(f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}).") from None
+        raise NotTextError(
+            f"{path}: cannot be read as an Excel workbook ({type(exc).__name__}). Give a CSV or .xlsx file."
+        ) from None
     try:
         rows = book.worksheets[0].iter_rows(values_only=True)
         header = [_cell_text(v) for v in next(rows, ())]

@@ -17,7 +17,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from ..config import LABELS, RANDOM_STATE
+from ..config import LABELS, MAX_STATEMENT_CHARS, RANDOM_STATE
 from ..exceptions import DataError, InputError, ModelError
 from .embeddings import SentenceEmbeddings, embed_texts
 from .features import ngram_features
@@ -174,7 +174,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X) -> np.ndarray:
         check_is_fitted(self, "members_")
-        texts = as_texts(X)
+        texts = [text[:MAX_STATEMENT_CHARS] for text in as_texts(X)]  # one statement's cost is bounded
         if not texts:
             return np.zeros((0, len(self.classes_)))
         probas = [self._aligned(m, m.predict_proba(texts)) for m in self.members_]

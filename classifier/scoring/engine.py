@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..config import MAX_STATEMENT_CHARS
 from ..exceptions import StanceError
 
 MEMO_WORDS = 100_000  # distinct words whose stems and n-grams are remembered (memory stays bounded)
@@ -245,6 +246,7 @@ class Engine:
         where = np.full(len(texts), -1, dtype=np.int64)
         distinct: dict[str, int] = {}
         for i, text in enumerate(texts):
+            text = text[:MAX_STATEMENT_CHARS]  # the models read no more: one cell's cost is bounded
             if text and not text.isspace():
                 where[i] = distinct.setdefault(text, len(distinct))
         unique = list(distinct)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..config import MAX_STATEMENT_CHARS
 from ..data.columns import find_text_column
 from ..data.files import sha256_file
 from ..exceptions import DataError, InputError
@@ -51,6 +52,7 @@ class ScoreSummary:
     labels: Counter = field(default_factory=Counter)
     seconds: float = 0.0
     resumed_rows: int = 0
+    cut: int = 0
 
     @property
     def rows_per_second(self) -> float:
@@ -61,7 +63,8 @@ class ScoreSummary:
         resumed = f" (resumed after row {self.resumed_rows:,})" if self.resumed_rows else ""
         return (
             f"scored {self.rows:,} rows{resumed}: {counts or 'no labels'}; {self.empty:,} with empty text; "
-            f"{self.seconds:.1f} s, {self.rows_per_second:,.0f} rows/s"
+            + (f"{self.cut:,} cut to their first {MAX_STATEMENT_CHARS:,} characters; " if self.cut else "")
+            + f"{self.seconds:.1f} s, {self.rows_per_second:,.0f} rows/s"
             + (f"; wrote {self.output}" if self.output else "")
         )
 
@@ -184,7 +187,9 @@ def score_csv(
 
         report(summary.rows)
         for rows, more in lookahead(chunks(source.rows, chunk_rows, CHUNK_CHARS)):
-            pending.append((rows, engine.submit([cells[column] for cells in rows], more=more)))
+            texts = [cells[column] for cells in rows]
+            summary.cut += sum(len(text) > MAX_STATEMENT_CHARS for text in texts)
+            pending.append((rows, engine.submit(texts, more=more)))
             while len(pending) > engine.in_flight:
                 write_oldest()
         while pending:

@@ -199,7 +199,7 @@ def test_without_a_shipped_model_first_use_trains_and_says_so_once(capsys, tmp_p
         ),
         (
             ["evaluate", "--model", "fast", "--only", "--data", "tests/fixtures/labeled/bad_binary.csv"],
-            "binary file",
+            "is a PNG image",
         ),
     ],
 )

@@ -17,7 +17,7 @@ EXPECTED = {
     "bad_conflict.csv": (":3:", "same text as row 2"),
     "bad_ragged.csv": ("line 2 has 3 fields", "header has 2"),
     "bad_cp1252.csv": ("not valid UTF-8", "--encoding cp1252"),
-    "bad_binary.csv": ("binary file",),
+    "bad_binary.csv": ("is a PNG image, not CSV text",),
     "bad_empty_file.csv": ("empty",),
 }
 

@@ -47,13 +47,19 @@ GOOD = {
     "table.parquet": ("text", 1),
 }
 BAD = {
-    "cp1252.csv": (1, ["not valid UTF-8", "--encoding cp1252"]),
+    "cp1252.csv": (2, ["not valid UTF-8", "--encoding cp1252"]),
     "empty_file.csv": (1, ["empty"]),
     "missing_text_column.csv": (2, ["no text column", "columns are: id, answer, score", "--text-column"]),
     "ambiguous_columns.csv": (2, ["several columns", "--text-column text"]),
     "duplicate_header.csv": (1, ["'text' appears twice"]),
     "ragged.csv": (1, ["line 3 has 3 fields", "header has 2"]),
-    "binary.csv": (1, ["binary file"]),
+    "binary.csv": (2, ["is a PNG image, not CSV text"]),
+    "random_bytes.csv": (2, ["binary file", "NUL"]),
+    "random_after_bom.csv": (2, ["not valid utf-16", "Give a text file"]),
+    "nul_bytes.csv": (2, ["binary file", "NUL"]),
+    "archive.csv": (2, ["is a ZIP archive", "must be named .xlsx"]),
+    "not_a_workbook.xlsx": (2, ["cannot be read as an Excel workbook"]),
+    "document.csv": (2, ["is a PDF document, not CSV text"]),
     "already_scored.csv": (1, ["already has a column 'stance'"]),
 }
 
