@@ -63,13 +63,18 @@ def load(
     *,
     root: Path | None = None,
     notify: Callable[[str], None] | None = None,
+    portable: bool = True,
 ) -> LoadedModel:
     """The model a user named: a kind (``accurate``, ``fast``) or a model folder.
 
     Only a kind with no saved version yet imports the training code, to train it
-    once from the bundled data; every later call reads the saved version.
+    once from the bundled data; every later call reads the saved version. With
+    ``portable`` (the default), a folder holding an exported scorer (``scorer.npz``,
+    the fast model as arrays) answers through it: the same probabilities, loaded in
+    milliseconds without scikit-learn. ``portable=False`` gives the fitted estimator
+    (for explanations, which read its internals).
     """
-    from .models.persistence import load_model
+    from .models.persistence import load_model, load_scorer
     from .models.registry import resolve
 
     folder = resolve(str(spec), root)
@@ -81,6 +86,10 @@ def load(
                 f"No {spec} model yet: training one from the bundled data (once; later commands reuse it)..."
             )
         folder = train(str(spec), root=root, n_repeats=1).folder
+    exported = load_scorer(folder) if portable else None
+    if exported is not None:
+        scorer, metadata = exported
+        return LoadedModel(estimator=scorer, metadata=metadata, folder=folder)
     estimator, metadata = load_model(folder)
     return LoadedModel(estimator=estimator, metadata=metadata, folder=folder)
 

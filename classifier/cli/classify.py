@@ -43,14 +43,13 @@ def _read_statements(args) -> list[str]:
 
 
 def run(args) -> int:
-    from ..models.explain import explain
     from ..predict import predict
 
     texts = _read_statements(args)
-    model = load(args.model, models_root(args))
+    model = load(args.model, models_root(args), portable=not args.explain)
     for row in predict(model, texts, min_confidence=args.min_confidence):
         probs = row.probabilities
-        reasons = explain(model.estimator, row.text) if args.explain else None
+        reasons = _explain(model.estimator, row.text) if args.explain else None
         if args.json:
             out = {
                 "text": row.text,
@@ -72,3 +71,9 @@ def run(args) -> int:
             for s in reasons["similar"]:
                 print(f"    ~ {s['similarity']:.2f} [{s['label']}] {s['text'][:100]}")
     return 0
+
+
+def _explain(estimator, text: str) -> dict:
+    from ..models.explain import explain
+
+    return explain(estimator, text)

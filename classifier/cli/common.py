@@ -51,11 +51,11 @@ positive = whole_number(1)
 """argparse type for a whole number of at least 1."""
 
 
-def load(spec: str, root: Path | None = None):
-    """The model a user named, as a :class:`classifier.predict.LoadedModel`."""
+def load(spec: str, root: Path | None = None, *, portable: bool = True):
+    """The model a user named, as a :class:`classifier.predict.LoadedModel` (see its ``portable``)."""
     from ..predict import load as load_model
 
-    return load_model(spec, root=root, notify=err)
+    return load_model(spec, root=root, notify=err, portable=portable)
 
 
 def progress(total: int, desc: str, unit: str = "fold"):

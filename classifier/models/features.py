@@ -10,8 +10,6 @@ import re
 import unicodedata
 
 import snowballstemmer
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion
 
 TOKEN = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _DUTCH_HINTS = frozenset(
@@ -69,8 +67,12 @@ class StemmingAnalyzer:
         return grams
 
 
-def ngram_features(*, words: bool = True, chars: bool = True) -> FeatureUnion:
-    """Stemmed word 1-2-grams and character 2-5-grams within word boundaries."""
+def ngram_features(*, words: bool = True, chars: bool = True):
+    """Stemmed word 1-2-grams and character 2-5-grams within word boundaries (a FeatureUnion)."""
+    # imported here: the exported fast scorer uses this module's analyzer without scikit-learn
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
     parts = []
     if words:
         parts.append(("words", TfidfVectorizer(analyzer=StemmingAnalyzer(), sublinear_tf=True, min_df=1)))

@@ -17,6 +17,7 @@ from ..data.files import atomic_output, sha256_file
 from ..exceptions import ModelError
 
 MODEL_FILE = "model.joblib"
+SCORER_FILE = "scorer.npz"  # the fast model as arrays (see .ngram_scorer); loads without scikit-learn
 METADATA_FILE = "metadata.json"
 TRACKED_PACKAGES = (
     "scikit-learn",
@@ -50,15 +51,46 @@ def save_model(model, folder: Path, metadata: dict) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     with atomic_output(folder / MODEL_FILE, mode="wb") as fh:
         joblib.dump(model, fh, compress=3)
+    full = {**metadata, **export_scorer(model, folder)}
     full = {
         "labels": list(model.classes_),
         "created": utc_now(),
         "versions": library_versions(),
-        **metadata,
+        **full,
         "model_sha256": sha256_file(folder / MODEL_FILE),
     }
     write_metadata(folder, full)
     return full
+
+
+def export_scorer(model, folder: Path) -> dict:
+    """Write ``scorer.npz`` beside a model that can be applied as plain arrays; its metadata entry."""
+    from .ngram_scorer import export, exportable
+
+    if not exportable(model):
+        return {}
+    with atomic_output(folder / SCORER_FILE, mode="wb") as fh:
+        export(model, fh)
+    return {"scorer_sha256": sha256_file(folder / SCORER_FILE)}
+
+
+def load_scorer(folder: Path):
+    """``(scorer, metadata)`` of a model folder's sha256-checked export; None when it has none."""
+    from .ngram_scorer import NgramScorer
+
+    meta = read_metadata(folder)
+    path = folder / SCORER_FILE
+    if "scorer_sha256" not in meta or not path.exists():
+        return None
+    if sha256_file(path) != meta["scorer_sha256"]:
+        raise ModelError(
+            f"{path}: sha256 does not match its metadata (changed or corrupt); it was not loaded. "
+            "Retrain with 'stance train'."
+        )
+    try:
+        return NgramScorer.load(path), meta
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelError(f"{path}: cannot be loaded ({type(exc).__name__}); retrain with 'stance train'.") from None
 
 
 def write_metadata(folder: Path, metadata: dict) -> None:
