@@ -90,7 +90,8 @@ def load_scorer(folder: Path):
     try:
         return NgramScorer.load(path), meta
     except (OSError, ValueError, KeyError) as exc:
-        raise ModelError(f"{path}: cannot be loaded ({type(exc).__name__}); retrain with 'stance train'.") from None
+        reason = type(exc).__name__
+        raise ModelError(f"{path}: cannot be loaded ({reason}); retrain with 'stance train'.") from None
 
 
 def write_metadata(folder: Path, metadata: dict) -> None:
