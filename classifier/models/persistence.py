@@ -82,6 +82,7 @@ def load_scorer(folder: Path):
     path = folder / SCORER_FILE
     if "scorer_sha256" not in meta or not path.exists():
         return None
+    check_files(folder)  # a folder whose model was changed is refused whichever file would answer
     if sha256_file(path) != meta["scorer_sha256"]:
         raise ModelError(
             f"{path}: sha256 does not match its metadata (changed or corrupt); it was not loaded. "
@@ -110,10 +111,8 @@ def read_metadata(folder: Path) -> dict:
         raise ModelError(f"{path}: unreadable metadata ({exc}); retrain with 'stance train'.") from None
 
 
-def check_model(folder: Path) -> dict:
-    """Metadata of a model folder whose file is intact and loadable here, or a ModelError."""
-    import sklearn
-
+def check_files(folder: Path) -> dict:
+    """Metadata of a model folder whose model file matches its recorded sha256, or a ModelError."""
     meta = read_metadata(folder)
     path = folder / MODEL_FILE
     if not path.exists():
@@ -123,6 +122,15 @@ def check_model(folder: Path) -> dict:
             f"{path}: sha256 does not match its metadata (changed or corrupt); it was not loaded. "
             "Retrain with 'stance train'."
         )
+    return meta
+
+
+def check_model(folder: Path) -> dict:
+    """Metadata of a model folder whose file is intact and loadable here, or a ModelError."""
+    import sklearn
+
+    meta = check_files(folder)
+    path = folder / MODEL_FILE
     built = meta.get("versions", {}).get("scikit-learn")
     if built != sklearn.__version__:
         raise ModelError(
