@@ -31,8 +31,8 @@ def normalize(text: str) -> str:
 
 def guess_language(tokens: list[str]) -> str:
     """'nl' or 'en' from function-word counts; ties go to English."""
-    nl = sum(t in _DUTCH_HINTS for t in tokens)
-    en = sum(t in _ENGLISH_HINTS for t in tokens)
+    nl = sum(map(_DUTCH_HINTS.__contains__, tokens))
+    en = sum(map(_ENGLISH_HINTS.__contains__, tokens))
     return "nl" if nl > en else "en"
 
 
