@@ -13,6 +13,7 @@ Imports nothing heavier than numpy and the stemmer at module level.
 
 from __future__ import annotations
 
+import itertools
 import re
 from array import array
 from pathlib import Path
@@ -132,7 +133,12 @@ class NgramScorer:
         get, ids = self.word_index.get, []
         low, high = self.word_range
         for n in range(low, high + 1):
-            grams = stems if n == 1 else [" ".join(stems[i : i + n]) for i in range(len(stems) - n + 1)]
+            if n == 1:
+                grams = stems
+            elif n == 2:
+                grams = [a + " " + b for a, b in itertools.pairwise(stems)]
+            else:
+                grams = [" ".join(stems[i : i + n]) for i in range(len(stems) - n + 1)]
             ids += [i for i in map(get, grams) if i is not None]
         return ids
 
