@@ -127,7 +127,7 @@ class NgramScorer:
             cache.clear()
         missing = [t for t in tokens if t not in cache]
         if missing:
-            stemmer = self.analyzer._stemmer(lang)
+            stemmer = self.analyzer.stemmer(lang)
             cache.update(zip(missing, stemmer.stemWords(missing), strict=True))
         stems = [cache[t] for t in tokens]
         get, ids = self.word_index.get, []
