@@ -13,7 +13,9 @@ from classifier.models import registry
 from ..conftest import train_small, version_dirs
 
 
-def test_train_prints_metrics_decision_and_folder(tmp_path, capsys):
+def test_train_prints_metrics_decision_and_folder(tmp_path, capsys, monkeypatch):
+    # with no shipped model either, the first training of a kind has nothing to compare with
+    monkeypatch.setenv("STANCE_SHIPPED_DIR", str(tmp_path / "no-shipped"))
     root = tmp_path / "models"
     assert train_small(root) == 0
     out = capsys.readouterr().out.splitlines()
