@@ -8,8 +8,11 @@ what ``stance classify --json`` and ``stance score`` would. Errors are JSON
 
 from __future__ import annotations
 
+import functools
+import os
 from pathlib import Path
 
+import anyio
 from fastapi import Depends, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
@@ -56,6 +59,9 @@ def create_app(
     """
     limit = int(max_upload_mb * 1024 * 1024)
     info = model.info()
+    # model work runs in threads, at most one per core: more would only queue for the GIL and the
+    # cores, and starve the event loop that reads requests and answers /health
+    cores = anyio.CapacityLimiter(len(os.sched_getaffinity(0)))
     app = FastAPIOffline(
         title="stance",
         version=str(info.get("version") or "unknown"),
@@ -86,7 +92,7 @@ def create_app(
         }
 
     @app.post("/classify", summary="Label statements, in input order", dependencies=protected)
-    def classify(body: ClassifyRequest) -> dict:
+    async def classify(body: ClassifyRequest) -> dict:
         if len(body.texts) > MAX_TEXTS:
             raise HTTPException(
                 413,
@@ -96,7 +102,8 @@ def create_app(
         for i, text in enumerate(body.texts):
             if not text.strip():
                 raise HTTPException(422, f"texts[{i}] is empty; give some text to classify, or leave it out")
-        rows = predict(model, body.texts, min_confidence=body.min_confidence)
+        work = functools.partial(predict, model, body.texts, min_confidence=body.min_confidence)
+        rows = await anyio.to_thread.run_sync(work, limiter=cores)
         return {"results": [row.as_json() for row in rows], "model": info}
 
     @app.post(
@@ -107,7 +114,9 @@ def create_app(
         response_class=FileResponse,
     )
     async def score(request: Request):
-        return await score_upload(request, estimator=model.estimator, limit=limit, workdir=workdir)
+        return await score_upload(
+            request, estimator=model.estimator, limit=limit, workdir=workdir, limiter=cores
+        )
 
     @app.get("/", include_in_schema=False)
     def page() -> FileResponse:

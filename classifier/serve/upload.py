@@ -9,14 +9,15 @@ also when the client goes away halfway.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
 import tempfile
 from pathlib import Path
 
+import anyio
 from python_multipart.multipart import MultipartParser, parse_options_header
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
@@ -181,8 +182,15 @@ def _options(fields: dict[str, str]) -> dict:
     return options
 
 
-async def score_upload(request: Request, *, estimator, limit: int, workdir: Path | None) -> Response:
-    """The whole ``/score`` exchange; errors are JSON with the message ``stance score`` gives."""
+async def score_upload(
+    request: Request, *, estimator, limit: int, workdir: Path | None, limiter=None
+) -> Response:
+    """The whole ``/score`` exchange; errors are JSON with the message ``stance score`` gives.
+
+    Scoring runs in one thread (``workers=1``): forking worker processes from a threaded
+    server is unsafe, and concurrent requests already share the cores. ``limiter`` bounds
+    how many model calls run at once.
+    """
     from ..scoring import default_output, score_csv
 
     folder = Path(tempfile.mkdtemp(prefix="stance-upload-", dir=workdir))
@@ -190,9 +198,8 @@ async def score_upload(request: Request, *, estimator, limit: int, workdir: Path
     try:
         source, fields = await receive_upload(request, folder, limit=limit)
         target = default_output(source)
-        summary = await run_in_threadpool(
-            score_csv, source, target, model=estimator, workers=1, **_options(fields)
-        )
+        work = functools.partial(score_csv, source, target, model=estimator, workers=1, **_options(fields))
+        summary = await anyio.to_thread.run_sync(work, limiter=limiter)
         counts = {"rows": summary.rows, "empty": summary.empty, "labels": dict(summary.labels)}
         response = _CleanupFileResponse(
             target,
