@@ -148,3 +148,8 @@ def _add_error_handlers(app) -> None:
     @app.exception_handler(StanceError)
     async def stance_error(request: Request, exc: StanceError) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, status_for(exc))
+
+    @app.exception_handler(Exception)
+    async def bug(request: Request, exc: Exception) -> JSONResponse:  # logged by uvicorn as well
+        message = f"the server failed ({type(exc).__name__}); its log has the details. Please report it."
+        return JSONResponse({"error": message}, 500)

@@ -277,3 +277,16 @@ def test_docs_are_served_without_other_hosts(client):
 def test_unknown_paths_and_methods_answer_json(client):
     assert "/docs" in one_line_error(client.get("/nope"), 404)
     assert "GET is not allowed" in one_line_error(client.get("/classify"), 405)
+
+
+def test_a_failure_inside_answers_json(make_client, monkeypatch):
+    import classifier.serve.app as app_module
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(app_module, "predict", broken)
+    from fastapi.testclient import TestClient
+
+    client = TestClient(make_client().app, raise_server_exceptions=False)
+    assert "RuntimeError" in one_line_error(client.post("/classify", json={"texts": ["a"]}), 500)

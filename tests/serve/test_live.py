@@ -62,3 +62,31 @@ def test_requests_are_answered_concurrently(live_server):
     with ThreadPoolExecutor(8) as pool:
         answers = list(pool.map(ask, range(32)))
     assert all(a == answers[0] for a in answers), "the same statements get the same labels under load"
+
+
+def test_the_folder_goes_when_the_client_leaves_during_the_download(tmp_path):
+    import anyio
+
+    from classifier.serve.upload import _CleanupFileResponse
+
+    folder = tmp_path / "stance-upload-x"
+    folder.mkdir()
+    (folder / "a.scored.csv").write_bytes(b"x" * 300_000)
+    response = _CleanupFileResponse(folder / "a.scored.csv", folder=folder)
+    sent = []
+
+    async def send(message):
+        sent.append(message["type"])
+        if message["type"] == "http.response.body":
+            raise OSError("the client went away")
+
+    async def receive():
+        await anyio.sleep(10)
+        return {"type": "http.disconnect"}
+
+    scope = {"type": "http", "method": "GET", "path": "/score", "headers": []}
+    try:
+        anyio.run(response, scope, receive, send)
+    except BaseException as exc:  # noqa: BLE001 - how the cut surfaces depends on Starlette's version
+        assert "went away" in repr(exc)
+    assert sent[:2] == ["http.response.start", "http.response.body"] and not folder.exists()
