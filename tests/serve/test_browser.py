@@ -140,3 +140,24 @@ def test_docs_render_without_other_hosts(browser, live_server):
     browser.get(live_server.url + "/docs")
     operations = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path"))
     assert {"/classify", "/score", "/health"} <= {e.text.replace("\u200b", "") for e in operations}
+
+
+def test_page_asks_for_the_token_and_says_not_measured(browser, loaded, uploads):
+    from selenium.webdriver.common.by import By
+
+    from classifier.serve import create_app
+
+    from .conftest import LiveServer
+
+    find = browser.find_element
+    with LiveServer(create_app(loaded, token="s3cret", workdir=uploads)) as server:
+        browser.get(server.url + "/")
+        wait_for(lambda: find(By.ID, "token-box").is_displayed())
+        find(By.ID, "token").send_keys("s3cret")
+        find(By.CSS_SELECTOR, "#token-form button").click()
+        wait_for(lambda: find(By.ID, "model-accuracy").text == "not measured")
+        assert loaded.info()["version"] in find(By.ID, "model-version").text
+        find(By.ID, "texts").send_keys("We say no after six.")
+        find(By.ID, "classify").click()
+        label = wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "#results td.label"))[0].text
+        assert label in ("customer_is_king", "sets_limits")
