@@ -13,7 +13,7 @@ from classifier.cli import main
 from classifier.config import LABELS
 from classifier.serve import MAX_TEXTS
 
-from ..test_scoring import BAD, GOOD, SCORE
+from ..scoring.test_pipeline import BAD, GOOD, SCORE
 
 STATEMENTS = [
     "Ik zeg wel eens nee tegen een klant.",
