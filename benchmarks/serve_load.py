@@ -183,7 +183,11 @@ def main() -> int:
     print(
         f"server log ({log.name}): {len(server_said)} lines" + "".join(f"\n  {x}" for x in server_said[-8:])
     )
-    return 0 if not errors and not different and len(answers) == total else 1
+    ok = not errors and not different and len(answers) == total
+    log.close()
+    if ok:
+        os.unlink(log.name)  # kept only when something went wrong
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
