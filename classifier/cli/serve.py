@@ -7,7 +7,7 @@ import os
 
 from ..config import DEFAULT_MODEL_KIND
 from ..exceptions import StanceError
-from .common import MODEL_HELP, add_models_dir, err, load, models_root
+from .common import add_model_option, add_models_dir, err, load, models_root
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -23,7 +23,7 @@ def add_parser(sub) -> None:
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s, this machine only)"
     )
     p.add_argument("--port", type=port, default=8000, help="port (default: %(default)s)")
-    p.add_argument("--model", default=DEFAULT_MODEL_KIND, help=f"{MODEL_HELP} (default: %(default)s)")
+    add_model_option(p, default=DEFAULT_MODEL_KIND)
     p.add_argument(
         "--token",
         default=os.environ.get("STANCE_TOKEN"),
