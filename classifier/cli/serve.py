@@ -1,4 +1,8 @@
-"""stance serve: the HTTP API and the web page, over one model loaded once."""
+"""stance serve: run the HTTP API and a web page for people who never open a terminal.
+
+Serve a page at http://HOST:PORT/ to classify statements and score CSV files, and the JSON API
+behind it (documented at /docs). The model is loaded once; Ctrl-C stops.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +11,13 @@ import os
 
 from ..config import DEFAULT_MODEL_KIND
 from ..exceptions import StanceError
-from .common import add_model_option, add_models_dir, err, load, models_root
+from .common import add_model_option, add_models_dir, command_parser, err, load, models_root
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser(
-        "serve",
-        help="run the HTTP API and a web page for people who never open a terminal",
-        description="Serve a page at http://HOST:PORT/ to classify statements and score CSV files, and "
-        "the JSON API behind it (documented at /docs). The model is loaded once; Ctrl-C stops.",
-    )
+    p = command_parser(sub, __doc__, run)
     p.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s, this machine only)"
     )
@@ -27,8 +26,9 @@ def add_parser(sub) -> None:
     p.add_argument(
         "--token",
         default=os.environ.get("STANCE_TOKEN"),
-        help="require 'Authorization: Bearer TOKEN' on every endpoint but /health (default: the "
-        "STANCE_TOKEN environment variable, which keeps it out of the process list)",
+        help="require 'Authorization: Bearer TOKEN' on /model, /classify and /score; /health, the page "
+        "and /docs stay open, and the page asks for the token (default: the STANCE_TOKEN environment "
+        "variable, which keeps it out of the process list)",
     )
     p.add_argument(
         "--max-upload-mb",
@@ -38,7 +38,6 @@ def add_parser(sub) -> None:
         help="largest upload (default: %(default)s)",
     )
     add_models_dir(p)
-    p.set_defaults(func=run)
 
 
 def port(text: str) -> int:
