@@ -19,6 +19,8 @@ import numpy as np
 
 from .config import LABELS, MAX_STATEMENT_CHARS, UNCERTAIN
 
+JSON_DECIMALS = 6  # printed precision: far below any difference that matters, and stable across runs
+
 
 @dataclass(frozen=True)
 class LoadedModel:
@@ -55,6 +57,16 @@ class Prediction:
             "label": self.label,
             "confidence": self.confidence,
             "probabilities": dict(self.probabilities),
+        }
+
+    def as_json(self) -> dict:
+        """:meth:`as_dict` rounded to :data:`JSON_DECIMALS`: what ``stance classify --json`` and the
+        HTTP API print, from this one place so the two can never disagree."""
+        return {
+            "text": self.text,
+            "label": self.label,
+            "confidence": round(float(self.confidence), JSON_DECIMALS),
+            "probabilities": {k: round(float(v), JSON_DECIMALS) for k, v in self.probabilities.items()},
         }
 
 

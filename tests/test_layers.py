@@ -17,6 +17,7 @@ FORBIDDEN = {
     "scoring": {"training", "evaluation", "labeling", "cli"},
     "training": {"scoring", "labeling", "cli"},
     "labeling": {"training", "evaluation", "scoring", "cli"},
+    "serve": {"training", "evaluation", "labeling", "cli"},  # a surface: predict and scoring only
 }
 
 

@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from ..exceptions import StanceError
-from . import classify, evaluate, label, learning_curve, models, review, score, train
+from . import classify, evaluate, label, learning_curve, models, review, score, serve, train
 from .common import err
 
-COMMANDS = (classify, score, train, evaluate, label, models, review, learning_curve)
+COMMANDS = (classify, score, train, evaluate, label, models, review, learning_curve, serve)
 
 
 class Parser(argparse.ArgumentParser):

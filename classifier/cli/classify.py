@@ -48,15 +48,9 @@ def run(args) -> int:
     texts = _read_statements(args)
     model = load(args.model, models_root(args), portable=not args.explain)
     for row in predict(model, texts, min_confidence=args.min_confidence):
-        probs = row.probabilities
         reasons = _explain(model.estimator, row.text) if args.explain else None
         if args.json:
-            out = {
-                "text": row.text,
-                "label": row.label,
-                "confidence": round(float(row.confidence), 6),
-                "probabilities": {k: round(v, 6) for k, v in probs.items()},
-            }
+            out = row.as_json()
             if reasons is not None:
                 out["explanation"] = reasons
             print(json.dumps(out, ensure_ascii=False))
