@@ -180,6 +180,7 @@ def score_dask(
     otherwise ``scheduler`` names a running cluster, or a LocalCluster of ``workers``
     processes runs for the job's duration.
     """
+    from ..persistence import check_model
     from ..predict import load
     from ..registry import resolve
 
@@ -194,9 +195,14 @@ def score_dask(
         partition_rows=max(partition_rows, chunk_rows),
     )
     output.prepare(folder, inputs=[Path(s.path) for s in sources], overwrite=overwrite, resume=resume)
-    loaded = load(model, root=models_dir, notify=notify)
-    model_folder = (loaded.folder or resolve(str(model), models_dir)).resolve()
-    info = {**loaded.info(), "folder": str(model_folder)}
+    model_folder = resolve(str(model), models_dir)
+    if model_folder is None:  # a kind never trained here: train it once, as `stance score` does
+        load(model, root=models_dir, notify=notify)
+        model_folder = resolve(str(model), models_dir)
+    model_folder = model_folder.resolve()
+    meta = check_model(model_folder)  # sha256 and library versions checked; the workers load it
+    info = {"kind": meta.get("kind", ""), "version": meta.get("version", ""), "sha256": meta["model_sha256"]}
+    info["folder"] = str(model_folder)
     options = {
         "text_column": text_column,
         "sep": sep,

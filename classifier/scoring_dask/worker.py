@@ -27,22 +27,23 @@ LOADS: list[str] = []  # sha256 of every model this process loaded: tests check 
 def model_for(folder: str, sha256: str):
     """The estimator in ``folder``, loaded once per process and only if its sha256 is ``sha256``.
 
-    :func:`classifier.persistence.load_model` checks the file against its metadata before
+    :func:`classifier.predict.load` checks the file against its metadata before
     unpickling; the metadata must also name the model the job was started with, so a
     worker that sees another folder under the same path refuses instead of mixing models.
     """
     with _LOCK:
         if sha256 not in _MODELS:
-            from ..persistence import load_model
+            from ..predict import load
 
-            estimator, meta = load_model(Path(folder))
-            if meta.get("model_sha256") != sha256:
+            loaded = load(folder)
+            found = loaded.info()["sha256"]
+            if found != sha256:
                 raise ModelError(
-                    f"{folder}: on worker {_where()} holds the model with sha256 "
-                    f"{str(meta.get('model_sha256'))[:12]}..., not {sha256[:12]}... as on the machine "
-                    "that started the job. Give every worker the same model folder."
+                    f"{folder}: on worker {_where()} holds the model with sha256 {found[:12]}..., not "
+                    f"{sha256[:12]}... as on the machine that started the job. Give every worker the same "
+                    "model folder."
                 )
-            _MODELS[sha256] = estimator
+            _MODELS[sha256] = loaded.estimator
             LOADS.append(sha256)
         return _MODELS[sha256]
 
