@@ -100,21 +100,30 @@ def _changed(part: Part):
 
 
 def _score(part: Part, frame, model, min_confidence: float):
-    """``frame`` scored chunk by chunk as planned, so every batch is the one ``stance score`` makes."""
+    """``frame`` scored in the planned chunks, so every batch is the one ``stance score`` makes.
+
+    One :func:`~classifier.scoring.score_frame` call per partition when its chunks are the
+    regular ``chunk_rows`` cut (its engine then keeps its word caches warm from chunk to
+    chunk, as ``stance score`` does); one call per chunk where a chunk ended early at the
+    character limit.
+    """
     import pandas as pd
 
     from ..scoring import score_frame
 
+    sizes = part.chunks
+    regular = all(size == sizes[0] for size in sizes[:-1]) and sizes[-1] <= sizes[0]
     pieces, start = [], 0
-    for size in part.chunks:
+    for size in [part.rows] if regular else sizes:
         piece = frame.iloc[start : start + size]
+        chunk_rows = sizes[0] if regular else size
         pieces.append(
             score_frame(
                 piece,
                 model,
                 text_column=part.source.text_column,
                 min_confidence=min_confidence,
-                chunk_rows=size,
+                chunk_rows=chunk_rows,
             )
         )
         start += size

@@ -220,3 +220,18 @@ def test_csv_reader_slice_matches_the_whole_read(tmp_path):
     for line, _ in rows:
         sliced = list(iter_rows(path, dialect, start_line=line))[1:]
         assert sliced == [r for r in rows if r[0] >= line]
+
+
+def test_chunks_cut_by_the_character_limit_stay_aligned(
+    input_dir, saved_model, dask_client, tmp_path, monkeypatch
+):
+    """Where ``stance score`` ends a chunk early at its character limit, the parts end it there too."""
+    import classifier.scoring as scoring
+    from classifier.scoring_dask import plan
+
+    monkeypatch.setattr(plan, "CHUNK_CHARS", 200)
+    monkeypatch.setattr(scoring, "CHUNK_CHARS", 200)
+    _, parts = make_plan([str(input_dir / "a_comma.csv")], **SMALL)
+    assert any(len(set(p.chunks[:-1])) > 1 or p.chunks[-1] > p.chunks[0] for p in parts)  # irregular cuts
+    run([input_dir / "a_comma.csv"], tmp_path / "out", saved_model, dask_client)
+    assert_same_as_stance_score(tmp_path / "out", saved_model, tmp_path)
