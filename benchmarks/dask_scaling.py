@@ -41,7 +41,7 @@ def train_fast(folder: Path) -> Path:
     """The fast model on the bundled data, saved as a folder the workers load (no cross-validation)."""
     from classifier.config import BUNDLED_DATA_FILES
     from classifier.data import load_labeled
-    from classifier.model import StanceClassifier
+    from classifier.models.estimator import StanceClassifier
 
     data = load_labeled(list(BUNDLED_DATA_FILES))
     return StanceClassifier("fast").fit(list(data["text"]), data["label"]).save(folder)

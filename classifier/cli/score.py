@@ -126,7 +126,7 @@ def run(args) -> int:
 
 
 def run_dask(args) -> int:
-    """``--engine dask``: the library does the work (:mod:`classifier.scoring_dask`); this only reports."""
+    """``--engine dask``: the library does the work (:mod:`classifier.scoring.dask`); this only reports."""
     try:
         import dask  # noqa: F401
         import distributed  # noqa: F401
@@ -140,7 +140,7 @@ def run_dask(args) -> int:
             "--output-sep and --output-encoding."
         )
     from ..scoring import CHUNK_ROWS
-    from ..scoring_dask import PARTITION_ROWS, score_dask
+    from ..scoring.dask import PARTITION_ROWS, score_dask
     from .common import err, models_root, progress
 
     bar = None

@@ -17,8 +17,8 @@ import pytest
 from classifier.cli import main
 from classifier.exceptions import DataError, InputError
 from classifier.scoring import score_csv
-from classifier.scoring_dask import make_plan, score_dask
-from classifier.scoring_dask import worker as dask_worker
+from classifier.scoring.dask import make_plan, score_dask
+from classifier.scoring.dask import worker as dask_worker
 
 from ..conftest import FIXTURES
 from .conftest import TIMEOUT
@@ -212,7 +212,7 @@ def test_local_cluster_from_the_command_line(input_dir, saved_model, tmp_path, c
 
 def test_csv_reader_slice_matches_the_whole_read(tmp_path):
     """``iter_rows(start_line=...)`` yields what the full read yields from that row on."""
-    from classifier.csvio import detect_dialect, iter_rows
+    from classifier.data.csvio import detect_dialect, iter_rows
 
     path = FIXTURES / "score" / "embedded_newlines.csv"
     dialect = detect_dialect(path)
@@ -226,8 +226,8 @@ def test_chunks_cut_by_the_character_limit_stay_aligned(
     input_dir, saved_model, dask_client, tmp_path, monkeypatch
 ):
     """Where ``stance score`` ends a chunk early at its character limit, the parts end it there too."""
-    import classifier.scoring as scoring
-    from classifier.scoring_dask import plan
+    import classifier.scoring.pipeline as scoring
+    from classifier.scoring.dask import plan
 
     monkeypatch.setattr(plan, "CHUNK_CHARS", 200)
     monkeypatch.setattr(scoring, "CHUNK_CHARS", 200)

@@ -8,7 +8,7 @@ import signal
 import threading
 import time
 
-from classifier.scoring_dask import score_dask
+from classifier.scoring.dask import score_dask
 
 from .conftest import TIMEOUT
 from .test_dask import assert_same_as_stance_score

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..exceptions import ModelError
+from ...exceptions import ModelError
 from .plan import Part
 
 _MODELS: dict[str, object] = {}  # model sha256 -> estimator, for the life of this worker process
@@ -33,7 +33,7 @@ def model_for(folder: str, sha256: str):
     """
     with _LOCK:
         if sha256 not in _MODELS:
-            from ..predict import load
+            from ...predict import load
 
             loaded = load(folder)
             found = loaded.info()["sha256"]
@@ -75,7 +75,7 @@ def check_worker(folder: str, sha256: str) -> str:
 
 
 def _read_csv_rows(part: Part) -> list[list[str]]:
-    from ..csvio import Dialect, iter_rows
+    from ...data.csvio import Dialect, iter_rows
 
     source = part.source
     rows = iter_rows(Path(source.path), Dialect(source.encoding, source.sep), start_line=part.first_line)
@@ -91,7 +91,7 @@ def _read_csv_rows(part: Part) -> list[list[str]]:
 
 
 def _changed(part: Part):
-    from ..exceptions import DataError
+    from ...exceptions import DataError
 
     return DataError(
         f"{part.source.path}: changed while being scored (rows from line {part.first_line} are not where "
@@ -109,7 +109,7 @@ def _score(part: Part, frame, model, min_confidence: float):
     """
     import pandas as pd
 
-    from ..scoring import score_frame
+    from ..frame import score_frame
 
     sizes = part.chunks
     regular = all(size == sizes[0] for size in sizes[:-1]) and sizes[-1] <= sizes[0]
@@ -131,7 +131,8 @@ def _score(part: Part, frame, model, min_confidence: float):
 
 
 def _csv_bytes(part: Part, rows: list[list[str]], scored) -> bytes:
-    from ..scoring import DECIMALS, OUTPUT_COLUMNS, _CsvText
+    from ..pipeline import DECIMALS
+    from ..source import OUTPUT_COLUMNS, CsvText
 
     source = part.source
     confidence = scored["stance_confidence"].to_numpy()
@@ -139,7 +140,7 @@ def _csv_bytes(part: Part, rows: list[list[str]], scored) -> bytes:
         [*cells, label, "" if np.isnan(conf) else repr(round(float(conf), DECIMALS))]
         for cells, label, conf in zip(rows, scored["stance"].tolist(), confidence, strict=True)
     ]
-    text = _CsvText(source.sep, source.newline)([[*source.header, *OUTPUT_COLUMNS], *out])
+    text = CsvText(source.sep, source.newline)([[*source.header, *OUTPUT_COLUMNS], *out])
     data = text.encode(source.encoding)
     if source.path.lower().endswith(".gz"):
         import gzip
@@ -169,7 +170,7 @@ def _parquet_bytes(table, scored) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from ..scoring import DECIMALS
+    from ..pipeline import DECIMALS
 
     confidence = np.round(scored["stance_confidence"].to_numpy(dtype=float), DECIMALS)
     table = table.append_column("stance", pa.array(scored["stance"].tolist(), pa.string()))

@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..exceptions import InputError, StanceError
-from ..scoring import CHUNK_ROWS
+from ...exceptions import InputError, StanceError
+from ..pipeline import CHUNK_ROWS
 from . import output
 from .plan import PARTITION_ROWS, make_plan
 from .worker import check_worker, score_part
@@ -180,9 +180,9 @@ def score_dask(
     otherwise ``scheduler`` names a running cluster, or a LocalCluster of ``workers``
     processes runs for the job's duration.
     """
-    from ..persistence import check_model
-    from ..predict import load
-    from ..registry import resolve
+    from ...models.persistence import check_model
+    from ...models.registry import resolve
+    from ...predict import load
 
     started = time.perf_counter()
     folder = Path(output_dir)
@@ -248,7 +248,7 @@ def score_dask(
 
 def _check_unchanged(sources) -> None:
     """An input rewritten during the job would leave parts from two versions of it: refuse."""
-    from ..persistence import sha256_file
+    from ...data.files import sha256_file
 
     for source in sources:
         if sha256_file(Path(source.path)) != source.sha256:

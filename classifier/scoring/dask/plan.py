@@ -1,8 +1,8 @@
 """Which files to score and where each partition of them starts and ends.
 
 The plan is made once, by the process that submits the job, with the same reader
-and the same chunk rule as ``stance score`` (:mod:`classifier.csvio`,
-:func:`classifier.scoring._chunks`): a partition is a run of whole chunks of one
+and the same chunk rule as ``stance score`` (:mod:`classifier.data.csvio`,
+:func:`classifier.scoring.source.chunks`): a partition is a run of whole chunks of one
 file, so a row is scored in the very same batch as on one machine and the parts
 hold the same values. Workers get only the plan: a file, a first line, a row count.
 """
@@ -13,8 +13,10 @@ import glob
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..exceptions import InputError
-from ..scoring import CHUNK_CHARS, CHUNK_ROWS, _refuse_scored_columns, find_text_column
+from ...data.columns import find_text_column
+from ...exceptions import InputError
+from ..pipeline import CHUNK_CHARS, CHUNK_ROWS
+from ..source import refuse_scored_columns
 
 SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".parquet")
 PARTITION_ROWS = 100_000
@@ -92,8 +94,8 @@ def find_inputs(inputs: list[str]) -> list[Path]:
 
 def describe(path: Path, *, text_column: str | None, sep: str | None, encoding: str | None) -> tuple:
     """A :class:`Source` (rows still 0) and its rows as ``(line, cells)``, from the scoring reader."""
-    from .. import csvio
-    from ..persistence import sha256_file
+    from ...data import csvio
+    from ...data.files import sha256_file
 
     if path.name.lower().endswith(".parquet"):
         if sep or encoding:
@@ -107,7 +109,7 @@ def describe(path: Path, *, text_column: str | None, sep: str | None, encoding: 
         _, header = next(rows)
         newline = csvio.line_terminator(path, dialect)
         kind, extra = "csv", {"sep": dialect.sep, "encoding": dialect.encoding, "newline": newline}
-    _refuse_scored_columns(header, str(path))
+    refuse_scored_columns(header, str(path))
     column = header[find_text_column(header, text_column, where=str(path))]
     source = Source(str(path), kind, sha256_file(path), header, column, **extra)
     return source, rows

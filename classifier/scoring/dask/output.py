@@ -15,8 +15,8 @@ import json
 import os
 from pathlib import Path
 
-from ..csvio import atomic_output
-from ..exceptions import InputError
+from ...data.files import atomic_output
+from ...exceptions import InputError
 from .plan import Part
 
 MANIFEST = "manifest.json"
@@ -79,7 +79,7 @@ def previous(folder: Path) -> dict | None:
 
 def reusable(folder: Path, job: dict, earlier: dict | None) -> dict[int, dict]:
     """Records of the parts an earlier, identical job finished whose files are still intact."""
-    from ..persistence import sha256_file
+    from ...data.files import sha256_file
 
     if earlier is None:
         return {}
