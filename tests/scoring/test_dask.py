@@ -235,3 +235,9 @@ def test_chunks_cut_by_the_character_limit_stay_aligned(
     assert any(len(set(p.chunks[:-1])) > 1 or p.chunks[-1] > p.chunks[0] for p in parts)  # irregular cuts
     run([input_dir / "a_comma.csv"], tmp_path / "out", saved_model, dask_client)
     assert_same_as_stance_score(tmp_path / "out", saved_model, tmp_path)
+
+
+def test_output_folder_holding_an_input_is_refused(input_dir, saved_model, dask_client):
+    with pytest.raises(InputError, match=r"holds the input .*a_comma\.csv; the input is never modified"):
+        run([input_dir / "a_comma.csv"], input_dir, saved_model, dask_client, overwrite=True)
+    assert not (input_dir / "_SUCCESS").exists()

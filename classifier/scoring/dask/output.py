@@ -34,7 +34,7 @@ def prepare(folder: Path, *, inputs: list[Path], overwrite: bool, resume: bool) 
     """Refuse an existing folder unless asked; with ``overwrite`` remove the parts of an earlier job."""
     resolved = folder.resolve()
     for path in inputs:
-        if resolved == path.resolve().parent or resolved in path.resolve().parents:
+        if resolved in path.resolve().parents:
             raise InputError(
                 f"{folder}: holds the input {path}; the input is never modified. Choose another -o."
             )

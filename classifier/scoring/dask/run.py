@@ -35,6 +35,7 @@ class DaskSummary:
     empty: int = 0
     labels: Counter = field(default_factory=Counter)
     seconds: float = 0.0
+    stages: dict = field(default_factory=dict)  # seconds: planning, start (cluster and model), scoring
 
     def line(self) -> str:
         counts = ", ".join(f"{label} {n:,}" for label, n in sorted(self.labels.items()))
@@ -43,7 +44,8 @@ class DaskSummary:
         return (
             f"scored {self.rows:,} rows in {self.parts:,} parts{reused} on {self.workers} Dask workers: "
             f"{counts or 'no labels'}; {self.empty:,} with empty text; {self.seconds:.1f} s, "
-            f"{rate:,.0f} rows/s; wrote {self.output}"
+            f"{rate:,.0f} rows/s ({', '.join(f'{k} {v:.1f} s' for k, v in self.stages.items())}); "
+            f"wrote {self.output}"
         )
 
 
@@ -218,12 +220,14 @@ def score_dask(
     output.unfinish(folder, job, done)
     summary = DaskSummary(output=folder, parts=len(parts), reused=len(done))
     todo = [p for p in parts if p.index not in done]
+    planned = time.perf_counter()
     with contextlib.ExitStack() as stack:
         if client is None:
             client = stack.enter_context(
                 connect(scheduler=scheduler, workers=workers, dashboard=dashboard, notify=notify)
             )
         summary.workers = _check_workers(client, model_folder, info["sha256"], timeout or 60)
+        ready = time.perf_counter()
         if progress:
             progress(sum(done[i]["rows"] for i in done), sum(p.rows for p in parts))
         options_for_task = {
@@ -236,6 +240,8 @@ def score_dask(
             for p in todo
         }
         _collect(client, futures, folder, job, done, timeout=timeout, progress=progress)
+        summary.stages = {"planning": planned - started, "start": ready - planned}
+        summary.stages["scoring"] = time.perf_counter() - ready
     _check_unchanged(sources)
     for record in done.values():
         summary.rows += record["rows"]
