@@ -12,6 +12,10 @@ LocalCluster's start and stop included):
     dask 1      stance score FILE --engine dask --workers 1
     dask 2      stance score FILE --engine dask --workers 2
 
+`--in-process N` also times, in this one process and without Dask, `score_csv(workers=1)`
+against the Dask engine's partition function (`score_part`) on the first N rows, twice each,
+to tell the engine's own cost from the cost of running inside a Dask worker.
+
 It prints rows/s of each, Dask's overhead against the plain path with the same number of
 processes (time ratio), the speed-up from 1 to 2 Dask workers, and whether the parts put
 together equal the plain output. Then the projection: Dask workers (one core each) that
@@ -67,12 +71,41 @@ def same_rows(plain: Path, parts: Path) -> bool:
     )
 
 
+def in_process(data: Path, model: Path, rows: int, work: Path) -> None:
+    """score_csv and score_part on the same rows in this process: the partition path without Dask."""
+    import itertools
+
+    from classifier.models.persistence import read_metadata
+    from classifier.scoring import score_csv
+    from classifier.scoring.dask import make_plan, worker
+
+    head = work / f"head-{rows}.csv"
+    with open(data, newline="", encoding="utf-8") as fh, open(head, "w", newline="", encoding="utf-8") as out:
+        out.writelines(itertools.islice(fh, rows + 1))  # generated rows hold no newlines
+    _, parts = make_plan([str(head)], partition_rows=rows)
+    sha = read_metadata(model)["model_sha256"]
+    worker.model_for(str(model), sha)  # loaded once, as on a worker, before the clock starts
+    (work / "parts").mkdir(exist_ok=True)
+    print(f"\n  in one process, {rows:,} rows, no Dask:")
+    for _ in range(2):
+        start = time.perf_counter()
+        score_csv(head, work / "head.scored.csv", model=str(model), workers=1, overwrite=True)
+        middle = time.perf_counter()
+        for part in parts:
+            worker.score_part(
+                part, str(work / "parts"), model_folder=str(model), model_sha256=sha, min_confidence=0
+            )
+        end = time.perf_counter()
+        print(f"  score_csv --workers 1 {middle - start:6.1f} s   score_part {end - middle:6.1f} s")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=200_000, help="rows to score (default: 200000)")
     parser.add_argument(
         "--workdir", help="folder for the generated and scored files (default: a temp folder)"
     )
+    parser.add_argument("--in-process", type=int, default=0, metavar="N", help="see above (default: 0, skip)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="dask-bench-") as tmp:
         work = Path(args.workdir or tmp)
@@ -113,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  parts put together equal the plain output: {identical}")
         for name in runs:
             print(f"  {name}: {lines[name]}")
+        if args.in_process:
+            in_process(data, model, args.in_process, work)
         per_worker = args.rows / seconds["dask 1"]
         need = TARGET_ROWS / TARGET_SECONDS
         print(
