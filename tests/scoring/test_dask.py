@@ -98,9 +98,10 @@ def test_odd_fixture_files_give_what_stance_score_gives(fixture_dir, saved_model
 def test_model_is_loaded_once_per_worker_process(input_dir, saved_model, dask_client, tmp_path):
     summary = run([input_dir], tmp_path / "out", saved_model, dask_client, chunk_rows=5, partition_rows=5)
     assert summary.parts > 20
+    sha256 = json.loads((saved_model / "metadata.json").read_text())["model_sha256"]
     loads = dask_client.run(dask_worker.loads)
     assert len(loads) == 2
-    assert all(len(done) == len(set(done)) == 1 for done in loads.values())  # once each, never per part
+    assert all(done.count(sha256) == 1 for done in loads.values())  # once per process, never per part
 
 
 def test_resume_redoes_only_the_removed_part(input_dir, saved_model, dask_client, tmp_path):
@@ -241,3 +242,10 @@ def test_output_folder_holding_an_input_is_refused(input_dir, saved_model, dask_
     with pytest.raises(InputError, match=r"holds the input .*a_comma\.csv; the input is never modified"):
         run([input_dir / "a_comma.csv"], input_dir, saved_model, dask_client, overwrite=True)
     assert not (input_dir / "_SUCCESS").exists()
+
+
+def test_accurate_model_parts_equal_stance_score(accurate_model, input_dir, dask_client, tmp_path):
+    """float32 embeddings round by batch: the parts hold stance score's values because the batches match."""
+    folder = accurate_model.save(tmp_path / "accurate")
+    run([input_dir / "b_semicolon.csv"], tmp_path / "out", folder, dask_client)
+    assert_same_as_stance_score(tmp_path / "out", folder, tmp_path)
