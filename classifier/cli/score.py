@@ -2,6 +2,7 @@
 
 Write INPUT's rows with two columns added, stance and stance_confidence, to a new file (default
 NAME.scored.csv beside INPUT). The input is never modified; the output appears only when complete.
+With --engine dask: score many files on a Dask cluster into a folder of parts (docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -9,13 +10,25 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import DEFAULT_MODEL_KIND
+from ..exceptions import InputError
 from . import common
 
 
 def add_parser(sub) -> None:
     p = common.command_parser(sub, __doc__, run)
-    p.add_argument("input", metavar="INPUT", help="CSV file (also .csv.gz, .xlsx, .parquet)")
-    p.add_argument("-o", "--output", metavar="OUTPUT", help="output file (default: NAME.scored.csv)")
+    p.add_argument(
+        "input",
+        metavar="INPUT",
+        nargs="+",
+        help="CSV file (also .csv.gz, .xlsx, .parquet); with --engine dask any number of files, globs or "
+        "folders of .csv, .csv.gz and .parquet files",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="OUTPUT",
+        help="output file (default: NAME.scored.csv); with --engine dask the folder for the parts (required)",
+    )
     common.add_text_column(p)
     common.add_model_option(p, default=DEFAULT_MODEL_KIND)
     p.add_argument("--sep", metavar="SEP", help="input delimiter, e.g. ';' or tab (default: sniffed)")
@@ -30,9 +43,35 @@ def add_parser(sub) -> None:
     p.add_argument("--chunk-rows", type=common.positive, metavar="N", help="rows per chunk (default: 10000)")
     p.add_argument("--workers", type=common.positive, metavar="N", help="processes (default: all cores)")
     common.add_models_dir(p)
+    dask = p.add_argument_group("Dask engine (pip install -e '.[dask]'; see docs/scaling.md)")
+    dask.add_argument(
+        "--engine",
+        choices=("local", "dask"),
+        default="local",
+        help="'dask': score on a Dask cluster into a folder of parts (default: %(default)s)",
+    )
+    dask.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="a running Dask scheduler, e.g. tcp://host:8786 (default: a local cluster of --workers "
+        "processes)",
+    )
+    dask.add_argument(
+        "--partition-rows",
+        type=common.positive,
+        metavar="N",
+        help="rows per part, in whole chunks (default: 100000)",
+    )
 
 
 def run(args) -> int:
+    if args.engine == "dask":
+        return run_dask(args)
+    if len(args.input) > 1:
+        raise InputError(f"{len(args.input)} inputs given; score one file at a time, or use --engine dask.")
+    if args.scheduler or args.partition_rows:
+        raise InputError("--scheduler and --partition-rows apply to --engine dask only; add --engine dask.")
+    args.input = args.input[0]
     from ..scoring import CHUNK_ROWS, score_csv
     from ..scoring.state import load_state
     from .common import progress
@@ -77,6 +116,65 @@ def run(args) -> int:
         common.err(
             f"stance: interrupted after {done:,} rows; {target} was not written. "
             "Run the same command with --resume to continue."
+        )
+        return 130
+    finally:
+        if bar is not None:
+            bar.close()
+    print(summary.line())
+    return 0
+
+
+def run_dask(args) -> int:
+    """``--engine dask``: the library does the work (:mod:`classifier.scoring.dask`); this only reports."""
+    try:
+        import dask  # noqa: F401
+        import distributed  # noqa: F401
+    except ImportError:
+        raise InputError("--engine dask needs Dask: pip install -e '.[dask]'") from None
+    if not args.output:
+        raise InputError("--engine dask writes a folder of parts: give it with -o OUTPUT_DIR.")
+    if args.output_sep or args.output_encoding:
+        raise InputError(
+            "with --engine dask each part keeps its input's delimiter and encoding; leave out "
+            "--output-sep and --output-encoding."
+        )
+    from ..scoring import CHUNK_ROWS
+    from ..scoring.dask import PARTITION_ROWS, score_dask
+    from .common import err, models_root, progress
+
+    bar = None
+
+    def show(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = progress(total, "scoring", unit="rows")
+            bar.n = bar.last_print_n = done  # parts reused by --resume do not count towards rows/s
+        bar.update(done - bar.n)
+
+    try:
+        summary = score_dask(
+            args.input,
+            args.output,
+            model=args.model,
+            models_dir=models_root(args),
+            text_column=args.text_column,
+            sep=args.sep,
+            encoding=args.encoding,
+            min_confidence=args.min_confidence,
+            scheduler=args.scheduler,
+            workers=args.workers,
+            overwrite=args.overwrite,
+            resume=args.resume,
+            chunk_rows=args.chunk_rows or CHUNK_ROWS,
+            partition_rows=args.partition_rows or PARTITION_ROWS,
+            progress=show,
+            notify=err,
+        )
+    except KeyboardInterrupt:
+        err(
+            f"stance: interrupted; finished parts in {args.output} are kept. Run the same command with "
+            "--resume to continue."
         )
         return 130
     finally:

@@ -13,6 +13,7 @@ import contextlib
 import csv
 import gzip
 import io
+import itertools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -153,14 +154,15 @@ def _check_header(path: Path, header: list[str]) -> list[str]:
     return header
 
 
-def iter_rows(path: Path, dialect: Dialect) -> Iterator[tuple[int, list[str]]]:
+def iter_rows(path: Path, dialect: Dialect, *, start_line: int = 0) -> Iterator[tuple[int, list[str]]]:
     """Yield ``(line_number, cells)`` for each data row; the header is yielded first as line 1.
 
     Ragged rows stop the read with their line number: guessing which cell is missing
-    would silently shift a text into the wrong column.
+    would silently shift a text into the wrong column. ``start_line``: skip unparsed to that row.
     """
     with open_text(path, dialect.encoding) as fh:
         reader = csv.reader(fh, delimiter=dialect.sep, strict=False)
+        skipped = 0  # lines passed over without the reader (which does not count them)
         try:
             header = next(reader, None)
             if header is None:
@@ -168,10 +170,11 @@ def iter_rows(path: Path, dialect: Dialect) -> Iterator[tuple[int, list[str]]]:
             header = _check_header(path, header)
             yield 1, header
             width = len(header)
-            start = reader.line_num + 1
+            skipped = sum(1 for _ in itertools.islice(fh, max(0, start_line - reader.line_num - 1)))
+            start = skipped + reader.line_num + 1
             for row in reader:
                 if not row:
-                    start = reader.line_num + 1
+                    start = skipped + reader.line_num + 1
                     continue
                 if len(row) != width:
                     raise DataError(
@@ -179,14 +182,14 @@ def iter_rows(path: Path, dialect: Dialect) -> Iterator[tuple[int, list[str]]]:
                         "Check for an unquoted delimiter or a missing quote on that line."
                     )
                 yield start, row
-                start = reader.line_num + 1
+                start = skipped + reader.line_num + 1
         except UnicodeDecodeError as exc:
             raise DataError(
-                f"{path}: cannot be decoded as {dialect.encoding} near line {reader.line_num + 1}"
+                f"{path}: cannot be decoded as {dialect.encoding} near line {skipped + reader.line_num + 1}"
                 f" ({exc.reason}). Try --encoding cp1252."
             ) from None
         except csv.Error as exc:
-            raise DataError(f"{path}: line {reader.line_num}: {exc}. Check the quoting.") from None
+            raise DataError(f"{path}: line {skipped + reader.line_num}: {exc}. Check the quoting.") from None
 
 
 def line_terminator(path: Path, dialect: Dialect) -> str:
