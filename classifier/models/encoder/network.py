@@ -8,8 +8,6 @@ frozen bottom once, cache its output, and repeat only the top.
 
 from __future__ import annotations
 
-from functools import partial
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -114,10 +112,14 @@ def mean_pool(x: jnp.ndarray, mask: jnp.ndarray) -> jnp.ndarray:
     return pooled / jnp.maximum(jnp.linalg.norm(pooled, axis=-1, keepdims=True), 1e-6)
 
 
-@partial(jax.jit, static_argnames=("heads", "eps"))
+_jit_block = jax.jit(block, static_argnames=("heads", "eps"))
+
+
 def frozen_forward(x: jnp.ndarray, mask: jnp.ndarray, layers: list[Params], *, heads: int, eps: float):
-    """Frozen layers, compiled once per padded shape."""
-    return run_layers(x, mask, layers, heads=heads, eps=eps)
+    """Frozen layers one compiled block at a time: one compilation per padded shape serves all twelve."""
+    for p in layers:
+        x = _jit_block(x, mask, p, heads=heads, eps=eps)
+    return x
 
 
 def pad_batch(sequences: list[list[int]], *, length: int, rows: int, pad_id: int) -> tuple[np.ndarray, ...]:
