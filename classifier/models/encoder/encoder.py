@@ -83,6 +83,25 @@ class Encoder:
             out[idx] = np.asarray(mean_pool(x, mask))[: len(idx)]
         return out
 
+    def embed_from(self, hidden: list[np.ndarray], start_layer: int) -> np.ndarray:
+        """Finish the frozen forward pass from cached outputs of the first ``start_layer`` blocks.
+
+        Benchmarks get the frozen embedding and fine-tuning's cache from one pass this way.
+        """
+        out = np.zeros((len(hidden), self.hidden), dtype=np.float32)
+        order = np.argsort([len(h) for h in hidden], kind="stable")
+        for start in range(0, len(order), BATCH_ROWS):
+            idx = order[start : start + BATCH_ROWS]
+            length = bucket_length(max(len(hidden[i]) for i in idx), MAX_TOKENS)
+            x = np.zeros((BATCH_ROWS, length, self.hidden), dtype=np.float32)
+            mask = np.zeros((BATCH_ROWS, length), dtype=np.float32)
+            for r, i in enumerate(idx):
+                x[r, : len(hidden[i])], mask[r, : len(hidden[i])] = hidden[i], 1.0
+            mask[len(idx) :, 0] = 1.0
+            x = frozen_forward(x, mask, self.layers[start_layer:], heads=self.heads, eps=self.eps)
+            out[idx] = np.asarray(mean_pool(x, mask))[: len(idx)]
+        return out
+
     def forget(self) -> None:
         """Drop memoized hidden states (they hold about 100 kB per statement)."""
         self._hidden.clear()

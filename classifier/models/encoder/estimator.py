@@ -21,8 +21,8 @@ from .encoder import get_encoder
 from .finetune import (
     HEAD_SCALE,
     Settings,
+    compiled_step,
     init_adapters,
-    make_optimizer,
     predict_logits,
     predict_pooled,
     train,
@@ -132,11 +132,13 @@ class EncoderClassifier(ClassifierMixin, BaseEstimator):
         frozen = self._top()
         trainable = self._initial(hidden, targets, frozen, settings)
         steps = self.epochs * -(-len(texts) // self.batch_size)
-        optimizer = make_optimizer(
-            learning_rate=self.learning_rate,
-            head_learning_rate=self.head_learning_rate,
-            weight_decay=self.weight_decay,
+        optimizer, step = compiled_step(
+            settings,
+            learning_rate=float(self.learning_rate),
+            head_learning_rate=float(self.head_learning_rate),
+            weight_decay=float(self.weight_decay),
             total_steps=max(steps, 1),
+            smoothing=float(self.label_smoothing),
         )
         after_epoch = None
         if monitor is not None:
@@ -161,10 +163,10 @@ class EncoderClassifier(ClassifierMixin, BaseEstimator):
             weights,
             settings=settings,
             optimizer=optimizer,
+            step=step,
             epochs=self.epochs,
             rows=self.batch_size,
             max_tokens=self.max_tokens,
-            smoothing=self.label_smoothing,
             seed=self.random_state,
             after_epoch=after_epoch,
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 
 import jax
 import jax.numpy as jnp
@@ -79,6 +79,26 @@ def logits_fn(trainable, frozen, x, mask, settings: Settings):
 @partial(jax.jit, static_argnames=("settings",))
 def pooled_fn(trainable, frozen, x, mask, settings: Settings):
     return pooled(trainable, frozen, x, mask, settings)
+
+
+@lru_cache(maxsize=8)
+def compiled_step(
+    settings: Settings,
+    *,
+    learning_rate: float,
+    head_learning_rate: float,
+    weight_decay: float,
+    total_steps: int,
+    smoothing: float,
+):
+    """The optimizer and its jitted step, kept so refits of the same shape skip compilation."""
+    optimizer = make_optimizer(
+        learning_rate=learning_rate,
+        head_learning_rate=head_learning_rate,
+        weight_decay=weight_decay,
+        total_steps=total_steps,
+    )
+    return optimizer, make_step(settings, optimizer, smoothing)
 
 
 def make_step(settings: Settings, optimizer: optax.GradientTransformation, smoothing: float):
@@ -153,15 +173,14 @@ def train(
     *,
     settings: Settings,
     optimizer: optax.GradientTransformation,
+    step: Callable,
     epochs: int,
     rows: int,
     max_tokens: int,
-    smoothing: float,
     seed: int,
     after_epoch: Callable[[int, dict], None] | None = None,
 ) -> tuple[dict, list[float]]:
     """Run the epochs; ``after_epoch(epoch, trainable)`` lets a caller score each epoch."""
-    step = make_step(settings, optimizer, smoothing)
     opt_state = optimizer.init(trainable)
     rng = np.random.default_rng(seed)
     lengths = np.array([len(h) for h in hidden])
