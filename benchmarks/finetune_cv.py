@@ -24,10 +24,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedGroupKFold
 
-from classifier.baselines import KeywordRule
-from classifier.config import DATA_DIR, DEV_SET, LABELS
+from classifier.config import DATA_DIR, LABELS, PROJECT_ROOT
+from classifier.evaluation.baselines import KeywordRule
 from classifier.models.encoder.encoder import get_encoder
 from classifier.models.encoder.estimator import EncoderClassifier
+
+# benchmarks only: nothing in the package reads ../shared
+DEV_SET = PROJECT_ROOT.parent / "shared" / "realworld_dev.csv"
 
 CONFIDENCE_WEIGHTS = {"high": 1.0, "medium": 1.0, "low": 0.5}
 

@@ -19,8 +19,11 @@ import pandas as pd
 from classify_speed import statements
 from finetune_cv import CONFIDENCE_WEIGHTS, scores
 
-from classifier.config import DATA_DIR, DEV_SET
+from classifier.config import DATA_DIR, PROJECT_ROOT
 from classifier.models.encoder.estimator import EncoderClassifier
+
+# benchmarks only: nothing in the package reads ../shared
+DEV_SET = PROJECT_ROOT.parent / "shared" / "realworld_dev.csv"
 
 
 def main() -> None:
