@@ -37,13 +37,13 @@ class Source:
 
 
 def open_source(path: Path, sep: str | None, encoding: str | None) -> Source:
-    from ..data import csvio
+    from ..data import csvio, sheets
 
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".parquet"):
         if sep or encoding:
             raise InputError(f"{path}: --sep and --encoding apply to CSV input only; leave them out.")
-        rows = csvio.iter_sheet_rows(path) if suffix == ".xlsx" else csvio.iter_parquet_rows(path)
+        rows = sheets.iter_sheet_rows(path) if suffix == ".xlsx" else sheets.iter_parquet_rows(path)
         _, header = next(rows)
         return Source(header, rows, ",", "utf-8", "\n", None)
     dialect = csvio.detect_dialect(path, sep=sep, encoding=encoding)

@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from classifier.cli import main
-from classifier.data.csvio import detect_dialect, iter_parquet_rows, iter_rows, iter_sheet_rows
+from classifier.data.csvio import detect_dialect, iter_rows
+from classifier.data.sheets import iter_parquet_rows, iter_sheet_rows
 from classifier.exceptions import InputError
 from classifier.scoring import find_text_column, score_csv, score_frame
 from classifier.scoring.engine import accelerated

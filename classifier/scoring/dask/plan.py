@@ -94,13 +94,13 @@ def find_inputs(inputs: list[str]) -> list[Path]:
 
 def describe(path: Path, *, text_column: str | None, sep: str | None, encoding: str | None) -> tuple:
     """A :class:`Source` (rows still 0) and its rows as ``(line, cells)``, from the scoring reader."""
-    from ...data import csvio
+    from ...data import csvio, sheets
     from ...data.files import sha256_file
 
     if path.name.lower().endswith(".parquet"):
         if sep or encoding:
             raise InputError(f"{path}: --sep and --encoding apply to CSV input only; leave them out.")
-        rows = csvio.iter_parquet_rows(path)
+        rows = sheets.iter_parquet_rows(path)
         _, header = next(rows)
         kind, extra = "parquet", {}
     else:
