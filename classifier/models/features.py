@@ -6,8 +6,10 @@ text is stemmed with the stemmer of the language its function words suggest.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
+from collections.abc import Iterator
 
 import snowballstemmer
 
@@ -61,10 +63,7 @@ class StemmingAnalyzer:
         tokens = TOKEN.findall(normalize(text))
         stems = self.stemmer(guess_language(tokens)).stemWords(tokens)
         low, high = self.ngram_range
-        grams = []
-        for n in range(low, high + 1):
-            grams += [" ".join(stems[i : i + n]) for i in range(len(stems) - n + 1)]
-        return grams
+        return [gram for grams in stem_ngrams(stems, low, high) for gram in grams]
 
 
 def ngram_features(*, words: bool = True, chars: bool = True):
@@ -91,3 +90,18 @@ def ngram_features(*, words: bool = True, chars: bool = True):
             )
         )
     return FeatureUnion(parts)
+
+
+def stem_ngrams(stems: list[str], low: int, high: int) -> Iterator[list[str]]:
+    """Word n-grams of ``stems`` for n = low..high, one list per n, as the analyzer joins them.
+
+    The exported scorer and the scoring engine look grams up in the vocabulary with this, so
+    both always form exactly the grams the fitted vectorizer saw.
+    """
+    for n in range(low, high + 1):
+        if n == 1:
+            yield stems
+        elif n == 2:
+            yield [a + " " + b for a, b in itertools.pairwise(stems)]
+        else:
+            yield [" ".join(stems[i : i + n]) for i in range(len(stems) - n + 1)]

@@ -13,7 +13,6 @@ Imports nothing heavier than numpy and the stemmer at module level.
 
 from __future__ import annotations
 
-import itertools
 import re
 from array import array
 from pathlib import Path
@@ -21,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import MAX_STATEMENT_CHARS
-from .features import TOKEN, StemmingAnalyzer, guess_language, normalize
+from .features import TOKEN, StemmingAnalyzer, guess_language, normalize, stem_ngrams
 
 SCORER_FILE = "scorer.npz"
 _WHITE_SPACES = re.compile(r"\s\s+")  # scikit-learn's own, for char_wb n-grams
@@ -132,13 +131,7 @@ class NgramScorer:
         stems = [cache[t] for t in tokens]
         get, ids = self.word_index.get, []
         low, high = self.word_range
-        for n in range(low, high + 1):
-            if n == 1:
-                grams = stems
-            elif n == 2:
-                grams = [a + " " + b for a, b in itertools.pairwise(stems)]
-            else:
-                grams = [" ".join(stems[i : i + n]) for i in range(len(stems) - n + 1)]
+        for grams in stem_ngrams(stems, low, high):
             ids += [i for i in map(get, grams) if i is not None]
         return ids
 

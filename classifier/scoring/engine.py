@@ -12,7 +12,6 @@ worse than two processes do.
 from __future__ import annotations
 
 import functools
-import itertools
 import os
 from array import array
 from collections.abc import Callable
@@ -30,7 +29,7 @@ MIN_BATCH = 256
 def _stemmed_gram_ids(vectorizer, docs, indices: array, indptr: array) -> None:
     """Vocabulary ids of :class:`~classifier.features.StemmingAnalyzer` n-grams: the analyzer's own
     steps, with each distinct token stemmed once per language instead of once per occurrence."""
-    from ..models.features import TOKEN, guess_language, normalize
+    from ..models.features import TOKEN, guess_language, normalize, stem_ngrams
 
     analyzer, get, caches = vectorizer.analyzer, vectorizer.vocabulary_.get, vectorizer._stems
     low, high = analyzer.ngram_range
@@ -46,13 +45,7 @@ def _stemmed_gram_ids(vectorizer, docs, indices: array, indptr: array) -> None:
             for i, stem in enumerate(stems):
                 if stem is None:
                     stems[i] = cache[tokens[i]] = stemmer.stemWords([tokens[i]])[0]
-        for n in range(low, high + 1):
-            if n == 1:
-                grams = stems
-            elif n == 2:
-                grams = [a + " " + b for a, b in itertools.pairwise(stems)]
-            else:
-                grams = [" ".join(stems[i : i + n]) for i in range(len(stems) - n + 1)]
+        for grams in stem_ngrams(stems, low, high):
             indices.extend([i for i in map(get, grams) if i is not None])
         indptr.append(len(indices))
 
