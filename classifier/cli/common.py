@@ -65,6 +65,30 @@ def progress(total: int, desc: str, unit: str = "fold"):
     return tqdm(total=total, desc=desc, unit=unit, disable=None, leave=False, file=sys.stderr)
 
 
+class RowBar:
+    """Progress of a scoring run in rows, as the callback ``progress(done, total)`` the library calls.
+
+    The bar appears on the first report; rows a resumed run reuses are its starting point, so
+    they do not count towards rows/s.
+    """
+
+    def __init__(self, desc: str = "scoring") -> None:
+        self.desc = desc
+        self.bar = None
+
+    def __call__(self, done: int, total: int | None) -> None:
+        if self.bar is None:
+            self.bar = progress(total or done, self.desc, unit="rows")
+            self.bar.n = self.bar.last_print_n = done
+        self.bar.total = max(total or 0, done)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
 def models_root(args) -> Path | None:
     return Path(args.models_dir) if getattr(args, "models_dir", None) else None
 

@@ -64,6 +64,26 @@ def add_parser(sub) -> None:
     )
 
 
+def shared_options(args, bar: common.RowBar) -> dict:
+    """The options both engines take, from the command line."""
+    from ..scoring import CHUNK_ROWS
+
+    return {
+        "model": args.model,
+        "models_dir": common.models_root(args),
+        "text_column": args.text_column,
+        "sep": args.sep,
+        "encoding": args.encoding,
+        "min_confidence": args.min_confidence,
+        "overwrite": args.overwrite,
+        "resume": args.resume,
+        "chunk_rows": args.chunk_rows or CHUNK_ROWS,
+        "workers": args.workers,
+        "progress": bar,
+        "notify": common.err,
+    }
+
+
 def run(args) -> int:
     if args.engine == "dask":
         return run_dask(args)
@@ -72,45 +92,22 @@ def run(args) -> int:
     if args.scheduler or args.partition_rows:
         raise InputError("--scheduler and --partition-rows apply to --engine dask only; add --engine dask.")
     args.input = args.input[0]
-    from ..scoring import CHUNK_ROWS, score_csv
+    from ..scoring import score_csv
     from ..scoring.state import load_state
-    from .common import progress
 
-    bar = None
-
-    def show(done: int, expected: int | None) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = progress(expected or done, "scoring", unit="rows")
-            bar.n = bar.last_print_n = done  # rows of a resumed run do not count towards rows/s
-        bar.total = max(expected or 0, done)
-        bar.update(done - bar.n)
-
+    bar = common.RowBar()
     try:
         summary = score_csv(
             args.input,
             args.output,
-            model=args.model,
-            models_dir=common.models_root(args),
-            text_column=args.text_column,
-            sep=args.sep,
-            encoding=args.encoding,
             output_sep=args.output_sep,
             output_encoding=args.output_encoding,
-            min_confidence=args.min_confidence,
-            overwrite=args.overwrite,
-            resume=args.resume,
-            chunk_rows=args.chunk_rows or CHUNK_ROWS,
-            workers=args.workers,
-            progress=show,
-            notify=common.err,
+            **shared_options(args, bar),
         )
     except KeyboardInterrupt:
         from ..scoring import default_output
 
-        if bar is not None:
-            bar.close()
-            bar = None
+        bar.close()
         target = Path(args.output) if args.output else default_output(Path(args.input))
         done = (load_state(target) or {}).get("rows", 0)
         common.err(
@@ -119,8 +116,7 @@ def run(args) -> int:
         )
         return 130
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
     print(summary.line())
     return 0
 
@@ -139,46 +135,25 @@ def run_dask(args) -> int:
             "with --engine dask each part keeps its input's delimiter and encoding; leave out "
             "--output-sep and --output-encoding."
         )
-    from ..scoring import CHUNK_ROWS
     from ..scoring.dask import PARTITION_ROWS, score_dask
-    from .common import err, models_root, progress
 
-    bar = None
-
-    def show(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = progress(total, "scoring", unit="rows")
-            bar.n = bar.last_print_n = done  # parts reused by --resume do not count towards rows/s
-        bar.update(done - bar.n)
-
+    bar = common.RowBar()
     try:
         summary = score_dask(
             args.input,
             args.output,
-            model=args.model,
-            models_dir=models_root(args),
-            text_column=args.text_column,
-            sep=args.sep,
-            encoding=args.encoding,
-            min_confidence=args.min_confidence,
             scheduler=args.scheduler,
-            workers=args.workers,
-            overwrite=args.overwrite,
-            resume=args.resume,
-            chunk_rows=args.chunk_rows or CHUNK_ROWS,
             partition_rows=args.partition_rows or PARTITION_ROWS,
-            progress=show,
-            notify=err,
+            **shared_options(args, bar),
         )
     except KeyboardInterrupt:
-        err(
+        bar.close()
+        common.err(
             f"stance: interrupted; finished parts in {args.output} are kept. Run the same command with "
             "--resume to continue."
         )
         return 130
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
     print(summary.line())
     return 0

@@ -23,8 +23,7 @@ from .finetune import (
     Settings,
     compiled_step,
     init_adapters,
-    predict_logits,
-    predict_pooled,
+    run_top,
     train,
 )
 from .tokenizer import MAX_TOKENS
@@ -145,7 +144,7 @@ class EncoderClassifier(ClassifierMixin, BaseEstimator):
             val_hidden = self._hidden(list(monitor[0]), remember=True)
 
             def after_epoch(epoch: int, current: dict) -> None:
-                logits = predict_logits(
+                logits = run_top(
                     current,
                     frozen,
                     val_hidden,
@@ -181,10 +180,11 @@ class EncoderClassifier(ClassifierMixin, BaseEstimator):
         if settings.rank > 0:
             key = jax.random.PRNGKey(self.random_state)
             trainable["adapters"] = init_adapters(frozen, settings, key)
-        z = predict_pooled(
+        z = run_top(
             {"layers": list(frozen)},
             frozen,
             hidden,
+            output="pooled",
             settings=settings,
             rows=self.batch_size,
             max_tokens=self.max_tokens,
@@ -214,7 +214,7 @@ class EncoderClassifier(ClassifierMixin, BaseEstimator):
 
     def _margins(self, texts: list[str]) -> np.ndarray:
         hidden = self._hidden(texts, remember=False)
-        logits = predict_logits(
+        logits = run_top(
             self.trainable_,
             self._top(),
             hidden,

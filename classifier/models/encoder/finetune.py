@@ -200,37 +200,26 @@ def train(
     return trainable, losses
 
 
-def predict_logits(
+def run_top(
     trainable: dict,
     frozen: list[Params],
     hidden: list[np.ndarray],
     *,
+    output: str = "logits",
     settings: Settings,
     rows: int,
     max_tokens: int,
 ) -> np.ndarray:
-    out = np.zeros((len(hidden), 2), dtype=np.float32)
+    """The top blocks over cached inputs, in fixed-shape batches of similar length.
+
+    ``output="logits"`` gives the head's two logits; ``"pooled"`` the mean-pooled, normalized
+    embedding the head reads.
+    """
+    fn, width = (logits_fn, 2) if output == "logits" else (pooled_fn, frozen[0]["q"].shape[0])
+    out = np.zeros((len(hidden), width), dtype=np.float32)
     order = np.argsort([len(h) for h in hidden], kind="stable")
     for start in range(0, len(order), rows):
         idx = order[start : start + rows]
         x, mask = padded(hidden, idx, rows, max_tokens)
-        out[idx] = np.asarray(logits_fn(trainable, frozen, x, mask, settings))[: len(idx)]
-    return out
-
-
-def predict_pooled(
-    trainable: dict,
-    frozen: list[Params],
-    hidden: list[np.ndarray],
-    *,
-    settings: Settings,
-    rows: int,
-    max_tokens: int,
-) -> np.ndarray:
-    out = np.zeros((len(hidden), frozen[0]["q"].shape[0]), dtype=np.float32)
-    order = np.argsort([len(h) for h in hidden], kind="stable")
-    for start in range(0, len(order), rows):
-        idx = order[start : start + rows]
-        x, mask = padded(hidden, idx, rows, max_tokens)
-        out[idx] = np.asarray(pooled_fn(trainable, frozen, x, mask, settings))[: len(idx)]
+        out[idx] = np.asarray(fn(trainable, frozen, x, mask, settings))[: len(idx)]
     return out
