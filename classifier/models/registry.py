@@ -180,18 +180,33 @@ def remove(kind: str, version_id: str, root: Path | None = None) -> None:
         shutil.rmtree(folder)
 
 
+def built_here(folder: Path) -> bool:
+    """Whether a model folder was saved by the scikit-learn installed here (pickles are not portable).
+
+    A newer scikit-learn on a fresh install must not turn the shipped default into an error.
+    """
+    import sklearn
+
+    from .persistence import read_metadata
+
+    return read_metadata(folder).get("versions", {}).get("scikit-learn") == sklearn.__version__
+
+
 def resolve(spec: str, root: Path | None = None) -> Path | None:
     """Folder of the model a user named: a kind's active version, or a path they typed.
 
     A kind with no trained version of its own falls back to the model shipped with
-    the project; None only when neither exists (the caller may train one).
+    the project; None when neither exists or the shipped one was built by another
+    scikit-learn than the one installed (the caller may then train one).
     """
     if spec in MODEL_KINDS:
         current = active_id(spec, root)
         if current:
             return kind_dir(spec, root) / current
         shipped = shipped_models_dir() / spec
-        return shipped if (shipped / "metadata.json").is_file() else None
+        if not (shipped / "metadata.json").is_file():
+            return None
+        return shipped if built_here(shipped) else None
     path = Path(spec)
     if path.is_file() and path.name.endswith(".joblib"):
         path = path.parent

@@ -54,6 +54,24 @@ def test_a_changed_shipped_model_is_refused(tmp_path, monkeypatch):
         load("fast")
 
 
+def test_a_shipped_model_from_another_scikit_learn_is_skipped_not_fatal(tmp_path, monkeypatch):
+    """A fresh install that gets a newer scikit-learn trains the kind once instead of failing."""
+    import json
+
+    from classifier.models.registry import resolve
+
+    shipped = tmp_path / "shipped"
+    shutil.copytree(shipped_models_dir() / "fast", shipped / "fast")
+    meta_path = shipped / "fast" / "metadata.json"
+    meta = json.loads(meta_path.read_text())
+    meta["versions"]["scikit-learn"] = "0.0.1"
+    meta_path.write_text(json.dumps(meta))
+    monkeypatch.setenv("STANCE_SHIPPED_DIR", str(shipped))
+    assert resolve("fast", tmp_path / "empty") is None
+    monkeypatch.delenv("STANCE_SHIPPED_DIR")
+    assert resolve("fast", tmp_path / "empty") == shipped_models_dir() / "fast"
+
+
 def test_ship_replaces_the_shipped_folder_whole(tmp_path):
     from classifier.training.ship import ship
 
