@@ -94,7 +94,12 @@ def models_root(args) -> Path | None:
 
 
 def add_models_dir(p) -> None:
-    p.add_argument("--models-dir", metavar="DIR", help="models folder (default: the project's models/)")
+    p.add_argument(
+        "--models-dir",
+        metavar="DIR",
+        help="models folder (default: $STANCE_MODELS_DIR if set, else models/ of a writable checkout, "
+        "else the user data folder)",
+    )
 
 
 def add_data_options(p) -> None:

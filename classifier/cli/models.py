@@ -1,14 +1,20 @@
 """stance models: list model versions; promote, roll back or remove one.
 
-Without an action: list the versions of each kind (* marks the active one).
+Without an action: list, per kind, the model shipped with the project and the versions
+trained here (* marks the one that answers). Rolling back past the first trained
+version makes the shipped model answer again.
 """
 
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from ..config import MODEL_KINDS
 from .common import add_models_dir, command_parser, models_root
+
+if TYPE_CHECKING:
+    from ..models.registry import Version
 
 
 def add_parser(sub) -> None:
@@ -19,12 +25,15 @@ def add_parser(sub) -> None:
     actions = p.add_subparsers(dest="action", metavar="ACTION")
     a = actions.add_parser("promote", help="make version ID the active one")
     a.add_argument("id", metavar="ID")
-    actions.add_parser("rollback", help="make the previously active version active again")
+    actions.add_parser(
+        "rollback",
+        help="make the previously active version active again (before the first: the shipped model)",
+    )
     a = actions.add_parser("remove", help="delete version ID (never the active one)")
     a.add_argument("id", metavar="ID")
 
 
-def _row(v) -> dict:
+def _row(v: Version) -> dict:
     meta = v.metadata or {}
     cv = meta.get("cv", {}).get("macro_f1", {})
     hold = (meta.get("holdout") or {}).get("new", {})
@@ -32,6 +41,8 @@ def _row(v) -> dict:
         "kind": v.kind,
         "id": v.id,
         "active": v.active,
+        "shipped": v.shipped,
+        "folder": str(v.folder),
         "created": meta.get("created", ""),
         "rows_per_source": meta.get("rows_per_source", {}),
         "cv_macro_f1": cv.get("mean"),
@@ -53,7 +64,7 @@ def run(args) -> int:
             registry.promote(kind, args.id, root)
             print(f"{kind}: {args.id} is now active")
         elif args.action == "rollback":
-            print(f"{kind}: rolled back to {registry.rollback(kind, root)}")
+            print(f"{kind}: rolled back to {_describe(registry.rollback(kind, root))}; it is now active")
         else:
             registry.remove(kind, args.id, root)
             print(f"{kind}: removed {args.id}")
@@ -61,7 +72,8 @@ def run(args) -> int:
     rows = [
         _row(v)
         for kind in ([args.kind] if args.kind else MODEL_KINDS)
-        for v in registry.list_versions(kind, root)
+        for v in [registry.shipped_version(kind, root), *registry.list_versions(kind, root)]
+        if v is not None
     ]
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -82,11 +94,33 @@ def run(args) -> int:
                     if r["cv_macro_f1"] is not None
                     else "",
                     fmt(r["holdout_macro_f1"]),
-                    "BROKEN: " + r["broken"] if r["broken"] else "",
+                    _status(r),
                 ]
                 for r in rows
             ],
             ["kind", "version", "created (UTC)", "training rows", "CV macro-F1", "holdout F1", "status"],
         )
     )
+    if all(r["shipped"] for r in rows):
+        in_use = sum(r["active"] for r in rows)
+        answers = (
+            "the shipped model marked * answers" if in_use == 1 else "the shipped models marked * answer"
+        )
+        if not in_use:
+            answers = "the first command that needs a model trains it"
+        print(f"\nno versions of your own yet ({answers}); 'stance train' makes a version of your own")
     return 0
+
+
+def _status(row: dict) -> str:
+    if not row["shipped"]:
+        return "BROKEN: " + row["broken"] if row["broken"] else ""
+    return f"shipped: {row['folder']}" + (f"; not usable here: {row['broken']}" if row["broken"] else "")
+
+
+def _describe(v: Version) -> str:
+    """Which model a rollback made active, in words: a trained id, or the shipped model and where it is."""
+    if not v.shipped:
+        return v.id
+    created = (v.metadata or {}).get("created", "")[:10]
+    return f"the shipped model {v.id} (trained {created}, {v.folder})"

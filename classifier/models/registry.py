@@ -6,6 +6,10 @@ Layout::
     models/<kind>/ACTIVE       id of the version in use
     models/<kind>/HISTORY      ids that were active before, one per line (for rollback)
 
+A kind without ``ACTIVE`` is answered by the model shipped with the project
+(``config.shipped_models_dir()``), so rolling back past the first trained version
+removes the pointer instead of refusing.
+
 A version is written in a hidden staging folder and renamed into place when
 complete, and the pointer is replaced atomically under a lock, so a crash or two
 trainings at once never leave a half-written or inconsistent registry.
@@ -20,14 +24,14 @@ import secrets
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ..config import MODEL_KINDS, models_dir, shipped_models_dir
 from ..data.files import atomic_output
 from ..exceptions import InputError, ModelError
-from .persistence import check_model
+from .persistence import check_model, read_metadata
 
 STAGING_MAX_AGE = 3600.0  # seconds; no training on this machine takes near an hour to write its files
 
@@ -40,6 +44,7 @@ class Version:
     metadata: dict | None
     problem: str | None
     active: bool
+    shipped: bool = False
 
 
 def kind_dir(kind: str, root: Path | None = None) -> Path:
@@ -78,8 +83,7 @@ def _write_pointer(kind: str, version_id: str | None, root: Path | None, *, reme
     folder = kind_dir(kind, root)
     previous = active_id(kind, root)
     if remember_previous and previous and previous != version_id:
-        with atomic_output(folder / "HISTORY") as fh:
-            fh.write("\n".join([*history(kind, root), previous]) + "\n")
+        _write_history(kind, [*history(kind, root), previous], root)
     if version_id is None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(folder / "ACTIVE")
@@ -152,8 +156,37 @@ def promote(kind: str, version_id: str, root: Path | None = None) -> None:
         _write_pointer(kind, version_id, root, remember_previous=True)
 
 
-def rollback(kind: str, root: Path | None = None) -> str:
-    """Make the previously active, still intact version active again; return its id."""
+def shipped_version(kind: str, root: Path | None = None) -> Version | None:
+    """The model shipped for ``kind``, or None; active when no trained version is and it loads here.
+
+    Its metadata is read even when it cannot be used here (another scikit-learn), so a
+    listing can still say which model it is and why it does not answer.
+    """
+    kind_dir(kind, root)  # refuses an unknown kind
+    folder = shipped_models_dir() / kind
+    if not (folder / "metadata.json").is_file():
+        return None
+    try:
+        check_model(folder)
+        problem = None
+    except ModelError as exc:
+        problem = str(exc)
+    try:
+        meta = read_metadata(folder)
+    except ModelError:
+        meta = None
+    version_id = str((meta or {}).get("version") or "shipped")
+    active = problem is None and active_id(kind, root) is None
+    return Version(kind, version_id, folder, meta, problem, active, shipped=True)
+
+
+def rollback(kind: str, root: Path | None = None) -> Version:
+    """Make the previously active, still intact version active again; return it.
+
+    Before the first trained version the shipped model answered, so rolling back past it
+    removes the pointer and the shipped model answers again; without a usable shipped
+    model that is refused, as there would be nothing to answer with.
+    """
     with locked(kind, root):
         past = history(kind, root)
         current = active_id(kind, root)
@@ -162,14 +195,28 @@ def rollback(kind: str, root: Path | None = None) -> str:
             folder = kind_dir(kind, root) / candidate
             if candidate != current and folder.is_dir():
                 try:
-                    check_model(folder)
+                    meta = check_model(folder)
                 except ModelError:
                     continue
-                with atomic_output(kind_dir(kind, root) / "HISTORY") as fh:
-                    fh.write("".join(f"{p}\n" for p in past))
+                _write_history(kind, past, root)
                 _write_pointer(kind, candidate, root, remember_previous=False)
-                return candidate
-    raise InputError(f"no earlier {kind} version to roll back to. See 'stance models'.")
+                return Version(kind, candidate, folder, meta, None, True)
+        shipped = shipped_version(kind, root)
+        if current is not None and shipped is not None and shipped.problem is None:
+            _write_history(kind, past, root)
+            _write_pointer(kind, None, root, remember_previous=False)
+            return replace(shipped, active=True)
+    message = f"no earlier {kind} version to roll back to"
+    if current is None and shipped is not None and shipped.active:
+        message += "; the shipped model is already in use"
+    elif current is not None and shipped is not None:
+        message += f"; the shipped model cannot be used here: {shipped.problem.rstrip('.')}"
+    raise InputError(f"{message}. See 'stance models'.")
+
+
+def _write_history(kind: str, ids: list[str], root: Path | None) -> None:
+    with atomic_output(kind_dir(kind, root) / "HISTORY") as fh:
+        fh.write("".join(f"{p}\n" for p in ids))
 
 
 def remove(kind: str, version_id: str, root: Path | None = None) -> None:

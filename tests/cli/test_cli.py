@@ -308,3 +308,11 @@ def test_data_adds_to_the_bundled_data_and_only_replaces_it(command):
     only = parser.parse_args([command, "--only", "--data", "mine.csv"])
     assert data_paths(only) == [Path("mine.csv")]
     assert data_paths(parser.parse_args([command])) == list(BUNDLED_DATA_FILES)
+
+
+@pytest.mark.parametrize("command", ["models", "train", "classify", "score", "serve"])
+def test_models_dir_help_names_every_default_location(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "$STANCE_MODELS_DIR" in help_text and "checkout" in help_text and "user data folder" in help_text

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -30,13 +32,29 @@ def two_versions(tmp_path):
     return root
 
 
+@pytest.fixture
+def shipped(tmp_path, monkeypatch) -> Path:
+    """A shipped fast model (a copy of a trained one) in a private shipped folder; no shipped accurate."""
+    source = tmp_path / "source"
+    assert train(source) == 0
+    folder = tmp_path / "shipped" / "fast"
+    shutil.copytree(source / "fast" / registry.active_id("fast", source), folder)
+    monkeypatch.setenv("STANCE_SHIPPED_DIR", str(folder.parent))
+    return folder
+
+
+@pytest.fixture
+def no_shipped(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("STANCE_SHIPPED_DIR", str(tmp_path / "no-shipped"))
+
+
 def test_each_training_adds_a_version_and_lists_it(two_versions, capsys):
     ids = versions(two_versions)
     assert len(ids) == 2
     assert registry.active_id("fast", two_versions) == ids[1], "an equal model is promoted"
     capsys.readouterr()
     assert main(["models", "--models-dir", str(two_versions), "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    rows = [r for r in json.loads(capsys.readouterr().out) if not r["shipped"]]
     assert [r["id"] for r in rows] == ids
     assert [r["active"] for r in rows] == [False, True]
     assert all(r["rows_per_source"] == {"test": 16} for r in rows)
@@ -51,7 +69,7 @@ def test_second_training_is_compared_with_the_active_one(two_versions):
     assert "vs active" in meta["decision"] and meta["activated"] is True
 
 
-def test_promote_and_rollback_change_the_active_model(two_versions, capsys):
+def test_promote_and_rollback_change_the_active_model(two_versions, no_shipped, capsys):
     first, second = versions(two_versions)
     base = ["models", "--models-dir", str(two_versions), "--kind", "fast"]
     assert main([*base, "promote", first]) == 0
@@ -64,6 +82,61 @@ def test_promote_and_rollback_change_the_active_model(two_versions, capsys):
     assert versions(two_versions) == [second]
     assert main([*base, "rollback"]) != 0
     assert "no earlier fast version" in capsys.readouterr().err
+
+
+def test_rollback_from_the_first_version_returns_to_the_shipped_model(tmp_path, shipped, capsys):
+    root = tmp_path / "models"
+    assert train(root) == 0
+    first = registry.active_id("fast", root)
+    base = ["models", "--models-dir", str(root), "--kind", "fast"]
+    capsys.readouterr()
+    assert main([*base, "rollback"]) == 0
+    out = capsys.readouterr().out
+    assert "the shipped model" in out and str(shipped) in out and "now active" in out
+    assert registry.active_id("fast", root) is None
+    assert registry.resolve("fast", root) == shipped
+    assert main([*base, "--json"]) == 0
+    rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows[first]["active"] is False and rows[first]["shipped"] is False
+    [shipped_row] = [r for r in rows.values() if r["shipped"]]
+    assert shipped_row["active"] is True and shipped_row["folder"] == str(shipped)
+    assert main([*base, "rollback"]) != 0
+    assert "the shipped model is already in use" in capsys.readouterr().err
+    assert main([*base, "promote", first]) == 0, "the trained version stays, ready to promote again"
+    assert registry.resolve("fast", root) == root / "fast" / first
+
+
+def test_rollback_refuses_a_shipped_model_built_by_another_scikit_learn(tmp_path, shipped, capsys):
+    meta = json.loads((shipped / "metadata.json").read_text())
+    meta["versions"]["scikit-learn"] = "0.0"
+    (shipped / "metadata.json").write_text(json.dumps(meta))
+    root = tmp_path / "models"
+    assert train(root) == 0
+    first = registry.active_id("fast", root)
+    capsys.readouterr()
+    assert main(["models", "--models-dir", str(root), "--kind", "fast", "rollback"]) != 0
+    err = capsys.readouterr().err
+    assert "no earlier fast version" in err and "scikit-learn 0.0" in err and len(err.splitlines()) == 1
+    assert registry.active_id("fast", root) == first
+
+
+def test_listing_without_trained_versions_shows_the_shipped_model_in_use(tmp_path, shipped, capsys):
+    root = tmp_path / "models"
+    assert main(["models", "--models-dir", str(root)]) == 0
+    out = capsys.readouterr().out
+    meta = json.loads((shipped / "metadata.json").read_text())
+    assert re.search(rf"^\* fast +{meta['version']} +{meta['created'][:19]} ", out, re.MULTILINE)
+    assert f"shipped: {shipped}" in out and "accurate" not in out
+    assert "'stance train' makes a version of your own" in out
+    assert "no model versions yet" not in out
+    assert main(["models", "--models-dir", str(root), "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["shipped"] is True and row["active"] is True and row["id"] == meta["version"]
+
+
+def test_listing_without_any_model_says_how_to_make_one(tmp_path, no_shipped, capsys):
+    assert main(["models", "--models-dir", str(tmp_path / "models")]) == 0
+    assert "no model versions yet; 'stance train' makes one" in capsys.readouterr().out
 
 
 def test_worse_model_is_not_promoted_without_force(tmp_path, capsys):
