@@ -50,6 +50,8 @@ CANDIDATES = {
     "e5 + LR, real rows only": lambda: StanceClassifier(features="e5", authored_weight=0.0),
     "e5 + LR": lambda: StanceClassifier(features="e5"),
     "accurate": lambda: StanceClassifier("accurate"),
+    "fast, authored weight 0.1": lambda: StanceClassifier("fast", authored_weight=0.1),
+    "accurate, authored weight 0.1": lambda: StanceClassifier("accurate", authored_weight=0.1),
 }
 
 

