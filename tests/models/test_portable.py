@@ -73,11 +73,12 @@ def test_the_shipped_accurate_model_answers_through_its_export():
     assert np.abs(predict_proba(loaded, TEXTS) - model.predict_proba(TEXTS)).max() <= 1e-5
 
 
-def test_classify_accurate_imports_neither_sklearn_nor_pandas(tmp_path):
+@pytest.mark.parametrize("kind", ["fast", "accurate"])
+def test_classify_imports_neither_sklearn_nor_pandas(tmp_path, kind):
     code = (
         "import sys\n"
         "from classifier.cli import main\n"
-        "assert main(['classify', '--model', 'accurate', 'We say no to rude clients.']) == 0\n"
+        f"assert main(['classify', '--model', '{kind}', 'We say no to rude clients.']) == 0\n"
         "print(sorted(m for m in ('sklearn', 'pandas', 'joblib', 'scipy') if m in sys.modules))\n"
     )
     out = subprocess.run(
