@@ -172,3 +172,28 @@ def command_parser(sub, doc: str, run: Callable) -> argparse.ArgumentParser:
     )
     p.set_defaults(func=run)
     return p
+
+
+def add_score_on(p) -> None:
+    p.add_argument(
+        "--score-on",
+        choices=("real", "authored", "all"),
+        default="real",
+        help="which rows the folds score: real statements (default; every other row only trains, "
+        "and all rows are scored when there are no real ones), authored ones, or all",
+    )
+
+
+def scored_rows(data, which: str):
+    """Boolean mask of the rows the folds score, or None for all rows."""
+    from ..evaluation.folds import real_rows
+    from ..exceptions import InputError
+
+    if which == "all" or "source" not in data:
+        return None
+    if which == "real":
+        return real_rows(data)  # a user's own data without real rows: score what there is
+    mask = (data["source"] == which).to_numpy()
+    if not mask.any():
+        raise InputError(f"no rows with source '{which}' in the data; use --score-on all")
+    return mask

@@ -30,13 +30,7 @@ def add_parser(sub) -> None:
         default=5,
         help="cross-validation folds (default: %(default)s)",
     )
-    p.add_argument(
-        "--score-on",
-        choices=("real", "authored", "all"),
-        default="real",
-        help="which rows the folds score: real statements (default; every other row only trains, "
-        "and all rows are scored when there are no real ones), authored ones, or all",
-    )
+    common.add_score_on(p)
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.add_argument(
         "--report",
@@ -82,7 +76,7 @@ def run(args) -> int:
                 )
         return 0
     data = load_labeled(common.data_paths(args))
-    score_on = scored_rows(data, args.score_on)
+    score_on = common.scored_rows(data, args.score_on)
     with common.progress(args.folds * args.repeats, f"cross-validating {args.model}") as bar:
         result = evaluate_recipe(
             StanceClassifier(args.model),
@@ -97,20 +91,6 @@ def run(args) -> int:
     result.pop("_oof")
     print(json.dumps(result, indent=2) if args.json else tables.cv_report(result))
     return 0
-
-
-def scored_rows(data, which: str):
-    """Boolean mask of the rows the folds score, or None for all rows."""
-    from ..evaluation.folds import real_rows
-
-    if which == "all" or "source" not in data:
-        return None
-    if which == "real":
-        return real_rows(data)  # a user's own data without real rows: score what there is
-    mask = (data["source"] == which).to_numpy()
-    if not mask.any():
-        raise InputError(f"no rows with source '{which}' in the data; use --score-on all")
-    return mask
 
 
 def _scored_on_text(which: str, mask) -> str:
@@ -131,8 +111,15 @@ def _report(args) -> int:
     steps = report_steps(estimator, n_splits=args.folds, n_repeats=args.repeats)
     with common.progress(steps, f"evaluating {args.model} for the report") as bar:
         report = build_report(
-            estimator, data, name=args.model, n_splits=args.folds, n_repeats=args.repeats, progress=bar.update
+            estimator,
+            data,
+            name=args.model,
+            n_splits=args.folds,
+            n_repeats=args.repeats,
+            score_on=common.scored_rows(data, args.score_on),
+            progress=bar.update,
         )
+    report.summary["scored_on"] = _scored_on_text(args.score_on, common.scored_rows(data, args.score_on))
     written = write_report(report, args.report)
     if args.json:
         files = {k: str(p) for k, p in written.items()}

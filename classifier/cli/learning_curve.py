@@ -1,7 +1,8 @@
 """stance learning-curve: cross-validated macro-F1 at 25/50/75/100% of the training data, per model.
 
 Cross-validated macro-F1 of each model trained on 25, 50, 75 and 100% of the training folds (test
-folds fixed). A curve still rising at 100% says more labels will pay.
+folds fixed; they hold the real statements unless --score-on says otherwise). A curve still rising
+at 100% says more labels will pay.
 """
 
 from __future__ import annotations
@@ -9,7 +10,15 @@ from __future__ import annotations
 import json
 
 from ..config import MODEL_KINDS
-from .common import add_data_options, add_repeats, command_parser, data_paths, progress
+from .common import (
+    add_data_options,
+    add_repeats,
+    add_score_on,
+    command_parser,
+    data_paths,
+    progress,
+    scored_rows,
+)
 
 
 def add_parser(sub) -> None:
@@ -19,6 +28,7 @@ def add_parser(sub) -> None:
         "--model", action="append", choices=MODEL_KINDS, help="model kind; repeat for several (default: both)"
     )
     add_repeats(p, default=1)
+    add_score_on(p)
     p.add_argument("--plot", metavar="FILE", help="also draw the curves into this PNG")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
 
@@ -35,7 +45,11 @@ def run(args) -> int:
     for kind in kinds:
         with progress(len(FRACTIONS) * 5 * args.repeats, f"learning curve {kind}") as bar:
             curves[kind] = learning_curve(
-                StanceClassifier(kind), data, n_repeats=args.repeats, progress=bar.update
+                StanceClassifier(kind),
+                data,
+                n_repeats=args.repeats,
+                score_on=scored_rows(data, args.score_on),
+                progress=bar.update,
             )
     if args.plot:
         from ..evaluation import plots

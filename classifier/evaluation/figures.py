@@ -106,9 +106,12 @@ def coverage_data(cv, name: str) -> dict:
     return {"model": name, "points": points, "marked": marked, "repeats": len(runs)}
 
 
-def learning_data(estimator, data, cv, name, fractions, n_splits, learning_repeats, progress) -> dict:
+def learning_data(
+    estimator, data, cv, name, fractions, n_splits, learning_repeats, progress, score_on=None
+) -> dict:
     import pandas as pd
 
+    from .folds import grouped_folds
     from .learning_curve import check_fractions, learning_curve_folds, summarize_learning_curve
 
     values = check_fractions(fractions)
@@ -124,15 +127,20 @@ def learning_data(estimator, data, cv, name, fractions, n_splits, learning_repea
                 fractions=todo,
                 n_splits=n_splits,
                 n_repeats=learning_repeats,
+                score_on=score_on,
                 progress=progress,
             )
         )
     if reuse:
         full = cv.folds.loc[cv.folds["repeat"] < learning_repeats, ["repeat", "fold", "macro_f1", "accuracy"]]
+        sizes = {
+            (r, f): len(train)
+            for r, f, train, _ in grouped_folds(
+                data, n_splits=n_splits, n_repeats=learning_repeats, score_on=score_on
+            )
+        }
         full = full.assign(
-            train_rows=[
-                int((cv.test_fold[r] != f).sum()) for r, f in zip(full["repeat"], full["fold"], strict=True)
-            ]
+            train_rows=[sizes[(r, f)] for r, f in zip(full["repeat"], full["fold"], strict=True)]
         )
         full["fraction"] = 1.0
         parts.append(full)

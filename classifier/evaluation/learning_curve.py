@@ -51,6 +51,7 @@ def learning_curve_folds(
     n_splits: int = 5,
     n_repeats: int = 1,
     random_state: int = RANDOM_STATE,
+    score_on=None,
     progress: Callable[[int], None] | None = None,
 ) -> pd.DataFrame:
     """One row per fraction, repeat and fold: training rows used, macro-F1, accuracy.
@@ -63,6 +64,8 @@ def learning_curve_folds(
         Columns ``text``, ``label`` and ``group`` (as from :func:`classifier.data.load_labeled`).
     fractions : sequence of float
         Shares of each training fold to train on, in (0, 1].
+    score_on : boolean mask, optional
+        Rows the folds score; the others only train (see :func:`.folds.grouped_folds`).
     """
     from sklearn.base import clone
 
@@ -72,7 +75,9 @@ def learning_curve_folds(
     texts = data["text"].to_numpy(dtype=object)
     y = data["label"].to_numpy(dtype=object)
     rows = []
-    folds = grouped_folds(data, n_splits=n_splits, n_repeats=n_repeats, random_state=random_state)
+    folds = grouped_folds(
+        data, n_splits=n_splits, n_repeats=n_repeats, random_state=random_state, score_on=score_on
+    )
     for repeat, fold, train, test in folds:
         rng = np.random.default_rng([random_state, repeat, fold])
         orders = {label: rng.permutation(train[y[train] == label]) for label in LABELS}

@@ -70,6 +70,7 @@ def build_report(
     fractions: Sequence[float] = LEARNING_FRACTIONS,
     learning_repeats: int = 1,
     fitted=None,
+    score_on=None,
     progress: Callable[[int], None] | None = None,
 ) -> Report:
     """Cross-validate ``estimator`` beside the baselines and compute every figure's data.
@@ -85,11 +86,19 @@ def build_report(
     fitted : StanceClassifier, optional
         The recipe already trained on all of ``data``, to read n-gram weights
         from without another fit; otherwise one is fitted when the recipe has n-grams.
+    score_on : boolean mask, optional
+        Rows the folds score (the real statements, say); the others only train. None: all rows.
     """
     from .cross_validation import evaluate_recipe, oof_frame
 
     summary = evaluate_recipe(
-        estimator, data, name=name, n_splits=n_splits, n_repeats=n_repeats, progress=progress
+        estimator,
+        data,
+        name=name,
+        n_splits=n_splits,
+        n_repeats=n_repeats,
+        score_on=score_on,
+        progress=progress,
     )
     cv = summary.pop("_oof")
     oof = oof_frame(cv, data)
@@ -99,7 +108,7 @@ def build_report(
         "reliability": reliability_data(cv, name),
         "coverage": coverage_data(cv, name),
         "learning_curve": learning_data(
-            estimator, data, cv, name, fractions, n_splits, learning_repeats, progress
+            estimator, data, cv, name, fractions, n_splits, learning_repeats, progress, score_on
         ),
         "top_ngrams": ngram_data(estimator, data, name, fitted, progress),
         "confident_mistakes": mistakes_data(cv, data, name),

@@ -7,6 +7,7 @@ import json
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from classifier.cli import main
@@ -221,3 +222,24 @@ def test_cli_report_errors_are_one_line(extra, message, tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert code == 2 and message in err and "\n" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_report_scores_only_the_rows_it_is_told_to(small_data):
+    """``stance evaluate --report`` scores the real rows, like the table; the others only train."""
+    from classifier.evaluation.report import build_report
+    from classifier.models.estimator import StanceClassifier
+
+    data = small_data.copy()
+    scored = np.zeros(len(data), dtype=bool)
+    for label in data["label"].unique():
+        scored[np.flatnonzero(data["label"].to_numpy() == label)[:4]] = True
+    data.loc[scored, "source"] = "real"
+    result = build_report(
+        StanceClassifier("fast"), data, name="fast", n_splits=2, n_repeats=1, score_on=scored
+    )
+    assert result.summary["rows"] == int(scored.sum()) == 8
+    assert sum(result.figures["confusion_matrix"]["matrix"][0]) + sum(
+        result.figures["confusion_matrix"]["matrix"][1]
+    ) == int(scored.sum())
+    (full,) = [p for p in result.figures["learning_curve"]["points"] if p["fraction"] == 1.0]
+    assert full["train_rows"] == (len(data) - 8) + 8 // 2  # unscored rows train in every fold
