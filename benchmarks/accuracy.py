@@ -52,6 +52,9 @@ CANDIDATES = {
     "accurate": lambda: StanceClassifier("accurate"),
     "fast, authored weight 0.1": lambda: StanceClassifier("fast", authored_weight=0.1),
     "accurate, authored weight 0.3": lambda: StanceClassifier("accurate", authored_weight=0.3),
+    "e5 + e5 sentences + n-grams averaged": lambda: StanceClassifier(
+        features="e5+e5-sentences+ngrams", authored_weight=0.1
+    ),
 }
 
 
