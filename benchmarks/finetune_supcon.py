@@ -31,9 +31,9 @@ fine-tuning trains on.
 Folds: ``classifier.evaluation.folds.grouped_folds(data, score_on=real_rows(data), n_repeats=1)``
 on ``load_labeled()`` (article + authored + real rows): stratified group 5-fold over the real
 rows, statements of one source page in one fold; only the real rows are scored. One repeat
-(about 25 minutes on 2 cores). Each line: macro-F1 over the real rows of the test folds (label
-``sets_limits`` when its probability is above 0.5), overall and per language, mean ± sd over
-folds (sd: numpy's population sd).
+(24 minutes on 2 cores shared with another job). Each line: macro-F1 over the real rows of the
+test folds (label ``sets_limits`` when its probability is above 0.5), overall and per language,
+mean ± sd over folds (sd: numpy's population sd).
 """
 
 from __future__ import annotations
