@@ -34,22 +34,18 @@ import argparse
 import time
 
 import numpy as np
+from realcv import POSITIVE, fold_scores, show_baselines
+from realcv import show as _show
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
 from sklearn.preprocessing import StandardScaler
 
-from classifier.config import LABELS
 from classifier.data.labeled import load_labeled
-from classifier.evaluation.baselines import KeywordRule
-from classifier.evaluation.cross_validation import cross_validate
 from classifier.evaluation.folds import grouped_folds, real_rows
 from classifier.models.encoder.encoder import get_encoder
 from classifier.models.encoder.network import frozen_forward
 from classifier.models.encoder.tokenizer import MAX_TOKENS
-from classifier.models.estimator import StanceClassifier
 
 AUTHORED_WEIGHT = 0.3
-POSITIVE = LABELS[1]  # sets_limits
 
 
 def layer_features(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -74,21 +70,8 @@ def norm(a: np.ndarray) -> np.ndarray:
     return a / np.linalg.norm(a, axis=-1, keepdims=True)
 
 
-def fold_scores(y, lang, p_limits, folds) -> dict[str, list[float]]:
-    """Macro-F1 per fold, overall and per language; ``p_limits[repeat, row]`` = P(sets_limits)."""
-    out = {"all": [], "nl": [], "en": []}
-    for r, _, _, te in folds:
-        pred = np.where(p_limits[r, te] > 0.5, POSITIVE, LABELS[0])
-        out["all"].append(f1_score(y[te], pred, average="macro", labels=list(LABELS)))
-        for code in ("nl", "en"):
-            m = lang[te] == code
-            out[code].append(f1_score(y[te][m], pred[m], average="macro", labels=list(LABELS)))
-    return out
-
-
-def show(name: str, s: dict[str, list[float]], extra: str = "") -> None:
-    cells = "  ".join(f"{k} {np.mean(v):.3f} ± {np.std(v):.3f}" for k, v in s.items())
-    print(f"  {name:<44} {cells}{extra}", flush=True)
+def show(name, s, extra: str = "") -> None:
+    _show(name, s, extra, width=44)
 
 
 def main() -> None:
@@ -110,14 +93,7 @@ def main() -> None:
         flush=True,
     )
 
-    print("baselines (same folds):", flush=True)
-    baselines = [("fast recipe (n-grams)", StanceClassifier("fast")), ("keyword rule", KeywordRule())]
-    for name, estimator in baselines:
-        t0 = time.perf_counter()
-        cv = cross_validate(estimator, data, name=name, n_repeats=args.repeats, score_on=real)
-        p = np.zeros((args.repeats, len(data)))
-        p[:, cv.rows] = cv.oof[:, :, LABELS.index(POSITIVE)]
-        show(name, fold_scores(y, lang, p, folds), f"  ({time.perf_counter() - t0:.0f} s)")
+    show_baselines(data, real, folds, args.repeats, "fast recipe (n-grams)", 44)
 
     t0 = time.perf_counter()
     mean, top = layer_features(data.text.tolist())

@@ -32,22 +32,18 @@ import argparse
 import time
 
 import numpy as np
+from realcv import POSITIVE, fold_scores, show_baselines
+from realcv import show as _show
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
 from sklearn.pipeline import FeatureUnion
 
-from classifier.config import LABELS
 from classifier.data.labeled import load_labeled
-from classifier.evaluation.baselines import KeywordRule
-from classifier.evaluation.cross_validation import cross_validate
 from classifier.evaluation.folds import grouped_folds, real_rows
-from classifier.models.estimator import StanceClassifier
 from classifier.models.features import StemmingAnalyzer, normalize
 
 AUTHORED_WEIGHT = 0.3
-POSITIVE = LABELS[1]  # sets_limits
 
 
 def features(words=(1, 2), chars=(2, 5), kind="char_wb", min_df=1) -> FeatureUnion:
@@ -64,21 +60,8 @@ def features(words=(1, 2), chars=(2, 5), kind="char_wb", min_df=1) -> FeatureUni
     return FeatureUnion(parts)
 
 
-def fold_scores(y, lang, p_limits, folds) -> dict[str, list[float]]:
-    """Macro-F1 per fold, overall and per language; ``p_limits[repeat, row]`` = P(sets_limits)."""
-    out = {"all": [], "nl": [], "en": []}
-    for r, _, _, te in folds:
-        pred = np.where(p_limits[r, te] > 0.5, POSITIVE, LABELS[0])
-        out["all"].append(f1_score(y[te], pred, average="macro", labels=list(LABELS)))
-        for code in ("nl", "en"):
-            m = lang[te] == code
-            out[code].append(f1_score(y[te][m], pred[m], average="macro", labels=list(LABELS)))
-    return out
-
-
-def show(name: str, s: dict[str, list[float]], extra: str = "") -> None:
-    cells = "  ".join(f"{k} {np.mean(v):.3f} ± {np.std(v):.3f}" for k, v in s.items())
-    print(f"  {name:<40} {cells}{extra}", flush=True)
+def show(name, s, extra: str = "") -> None:
+    _show(name, s, extra, width=40)
 
 
 def main() -> None:
@@ -101,14 +84,7 @@ def main() -> None:
         flush=True,
     )
 
-    print("baselines (same folds):", flush=True)
-    baselines = [("fast recipe (calibrated)", StanceClassifier("fast")), ("keyword rule", KeywordRule())]
-    for name, estimator in baselines:
-        t0 = time.perf_counter()
-        cv = cross_validate(estimator, data, name=name, n_repeats=args.repeats, score_on=real)
-        p = np.zeros((args.repeats, len(data)))
-        p[:, cv.rows] = cv.oof[:, :, LABELS.index(POSITIVE)]
-        show(name, fold_scores(y, lang, p, folds), f"  ({time.perf_counter() - t0:.0f} s)")
+    show_baselines(data, real, folds, args.repeats, "fast recipe (calibrated)", 40)
 
     def run(name: str, C: float = 10.0, authored_weight: float = AUTHORED_WEIGHT, nb: bool = False, **kw):
         t0 = time.perf_counter()
