@@ -85,16 +85,21 @@ def frozen_embeddings(texts: list[str], train_layers: int) -> np.ndarray:
     return encoder.embed_from(encoder.hidden_after(texts, split), split)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_finetune_options(parser: argparse.ArgumentParser) -> None:
+    """The fine-tuning settings this script and finetune_final.py share."""
     parser.add_argument("--rank", type=int, default=8)
     parser.add_argument("--train-layers", type=int, default=2)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--learning-rate", type=float, default=5e-4)
+    parser.add_argument("--weight-by-confidence", action="store_true")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_finetune_options(parser)
     parser.add_argument("--head-learning-rate", type=float, default=1e-3)
     parser.add_argument("--label-smoothing", type=float, default=0.1)
     parser.add_argument("--targets", default="q,k,v,ao,fi,fo")
-    parser.add_argument("--weight-by-confidence", action="store_true")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--folds", type=int, default=5)
     args = parser.parse_args()

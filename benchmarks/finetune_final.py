@@ -17,23 +17,16 @@ from pathlib import Path
 
 import pandas as pd
 from classify_speed import statements
-from finetune_cv import CONFIDENCE_WEIGHTS, scores
+from finetune_cv import CONFIDENCE_WEIGHTS, DEV_SET, add_finetune_options, scores
 
-from classifier.config import DATA_DIR, PROJECT_ROOT
+from classifier.config import DATA_DIR
 from classifier.models.encoder.estimator import EncoderClassifier
-
-# benchmarks only: nothing in the package reads ../shared
-DEV_SET = PROJECT_ROOT.parent / "shared" / "realworld_dev.csv"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rank", type=int, default=8)
-    parser.add_argument("--train-layers", type=int, default=2)
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--learning-rate", type=float, default=5e-4)
+    add_finetune_options(parser)
     parser.add_argument("--calibration-folds", type=int, default=0)
-    parser.add_argument("--weight-by-confidence", action="store_true")
     parser.add_argument("--out", type=Path, default=Path("out/encoder"))
     parser.add_argument("--speed-n", type=int, default=1000)
     args = parser.parse_args()

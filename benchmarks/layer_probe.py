@@ -34,13 +34,10 @@ import argparse
 import time
 
 import numpy as np
-from realcv import POSITIVE, fold_scores, show_baselines
-from realcv import show as _show
+from realcv import POSITIVE, fold_scores, real_folds, show, show_baselines
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from classifier.data.labeled import load_labeled
-from classifier.evaluation.folds import grouped_folds, real_rows
 from classifier.models.encoder.encoder import get_encoder
 from classifier.models.encoder.network import frozen_forward
 from classifier.models.encoder.tokenizer import MAX_TOKENS
@@ -70,10 +67,6 @@ def norm(a: np.ndarray) -> np.ndarray:
     return a / np.linalg.norm(a, axis=-1, keepdims=True)
 
 
-def show(name, s, extra: str = "") -> None:
-    _show(name, s, extra, width=44)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
@@ -82,18 +75,8 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
 
-    data = load_labeled()
-    real = real_rows(data)
-    y, lang = data.label.to_numpy(object), data.lang.to_numpy(object)
-    authored = (data.source == "authored").to_numpy()
-    folds = list(grouped_folds(data, score_on=real, n_repeats=args.repeats))
-    print(
-        f"{len(data)} rows ({int(real.sum())} real, scored; {int(authored.sum())} authored, weight "
-        f"{AUTHORED_WEIGHT}); {args.repeats}x5 grouped folds over the real rows",
-        flush=True,
-    )
-
-    show_baselines(data, real, folds, args.repeats, "fast recipe (n-grams)", 44)
+    data, real, y, lang, authored, folds = real_folds(args.repeats, f", weight {AUTHORED_WEIGHT}")
+    show_baselines(data, real, folds, args.repeats, "fast recipe (n-grams)")
 
     t0 = time.perf_counter()
     mean, top = layer_features(data.text.tolist())

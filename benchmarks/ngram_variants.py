@@ -32,15 +32,12 @@ import argparse
 import time
 
 import numpy as np
-from realcv import POSITIVE, fold_scores, show_baselines
-from realcv import show as _show
+from realcv import POSITIVE, fold_scores, real_folds, show, show_baselines
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from classifier.data.labeled import load_labeled
-from classifier.evaluation.folds import grouped_folds, real_rows
 from classifier.models.features import StemmingAnalyzer, normalize
 
 AUTHORED_WEIGHT = 0.3
@@ -60,10 +57,6 @@ def features(words=(1, 2), chars=(2, 5), kind="char_wb", min_df=1) -> FeatureUni
     return FeatureUnion(parts)
 
 
-def show(name, s, extra: str = "") -> None:
-    _show(name, s, extra, width=40)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
@@ -72,19 +65,9 @@ def main() -> None:
     args = parser.parse_args()
     started = time.perf_counter()
 
-    data = load_labeled()
-    real = real_rows(data)
-    y, lang = data.label.to_numpy(object), data.lang.to_numpy(object)
+    data, real, y, lang, authored, folds = real_folds(args.repeats)
     texts = data.text.tolist()
-    authored = (data.source == "authored").to_numpy()
-    folds = list(grouped_folds(data, score_on=real, n_repeats=args.repeats))
-    print(
-        f"{len(data)} rows ({int(real.sum())} real, scored; {int(authored.sum())} authored); "
-        f"{args.repeats}x5 grouped folds over the real rows",
-        flush=True,
-    )
-
-    show_baselines(data, real, folds, args.repeats, "fast recipe (calibrated)", 40)
+    show_baselines(data, real, folds, args.repeats, "fast recipe (calibrated)")
 
     def run(name: str, C: float = 10.0, authored_weight: float = AUTHORED_WEIGHT, nb: bool = False, **kw):
         t0 = time.perf_counter()

@@ -26,9 +26,30 @@ def fold_scores(y, lang, p_limits, folds) -> dict[str, list[float]]:
     return out
 
 
-def show(name: str, s: dict[str, list[float]], extra: str = "", width: int = 44) -> None:
+def show(name: str, s: dict[str, list[float]], extra: str = "") -> None:
     cells = "  ".join(f"{k} {np.mean(v):.3f} ± {np.std(v):.3f}" for k, v in s.items())
-    print(f"  {name:<{width}} {cells}{extra}", flush=True)
+    print(f"  {name:<44} {cells}{extra}", flush=True)
+
+
+def real_folds(n_repeats: int, authored_note: str = ""):
+    """The bundled data and its grouped folds over the real rows, announced in one line.
+
+    Returns ``data, real, y, lang, authored, folds`` (masks and label/language arrays by row).
+    """
+    from classifier.data.labeled import load_labeled
+    from classifier.evaluation.folds import grouped_folds, real_rows
+
+    data = load_labeled()
+    real = real_rows(data)
+    y, lang = data.label.to_numpy(object), data.lang.to_numpy(object)
+    authored = (data.source == "authored").to_numpy()
+    folds = list(grouped_folds(data, score_on=real, n_repeats=n_repeats))
+    print(
+        f"{len(data)} rows ({int(real.sum())} real, scored; {int(authored.sum())} authored{authored_note}); "
+        f"{n_repeats}x5 grouped folds over the real rows",
+        flush=True,
+    )
+    return data, real, y, lang, authored, folds
 
 
 def oof_limits(estimator, data, real, n_repeats: int) -> np.ndarray:
@@ -41,7 +62,7 @@ def oof_limits(estimator, data, real, n_repeats: int) -> np.ndarray:
     return p
 
 
-def show_baselines(data, real, folds, n_repeats: int, fast_name: str, width: int) -> None:
+def show_baselines(data, real, folds, n_repeats: int, fast_name: str) -> None:
     """The fast recipe and the keyword rule on the same folds, printed before any candidate."""
     import time
 
@@ -53,4 +74,4 @@ def show_baselines(data, real, folds, n_repeats: int, fast_name: str, width: int
     for name, estimator in ((fast_name, StanceClassifier("fast")), ("keyword rule", KeywordRule())):
         t0 = time.perf_counter()
         p = oof_limits(estimator, data, real, n_repeats)
-        show(name, fold_scores(y, lang, p, folds), f"  ({time.perf_counter() - t0:.0f} s)", width)
+        show(name, fold_scores(y, lang, p, folds), f"  ({time.perf_counter() - t0:.0f} s)")
