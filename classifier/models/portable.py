@@ -69,11 +69,12 @@ class EmbeddingScorer:
         self.coef, self.intercept = arrays["coef"], arrays["intercept"]
         self.cal_a, self.cal_b = arrays["cal_a"], arrays["cal_b"]
 
-    def positive(self, texts: list[str]) -> np.ndarray:
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
         from .embeddings import get_embedder
 
         vectors = get_embedder(self.backend).embed(texts).astype(np.float64)
-        return calibrated_mean(vectors @ self.coef.T + self.intercept, self.cal_a, self.cal_b)
+        positive = calibrated_mean(vectors @ self.coef.T + self.intercept, self.cal_a, self.cal_b)
+        return np.column_stack([1.0 - positive, positive])
 
 
 class PortableScorer:
@@ -92,12 +93,7 @@ class PortableScorer:
         texts = [text[:MAX_STATEMENT_CHARS] for text in texts]
         if not texts:
             return np.zeros((0, len(self.classes_)))
-        parts = [
-            m.predict_proba(texts)[:, 1] if isinstance(m, NgramScorer) else m.positive(texts)
-            for m in self.members
-        ]
-        positive = np.mean(parts, axis=0)
-        return np.column_stack([1.0 - positive, positive])
+        return np.mean([member.predict_proba(texts) for member in self.members], axis=0)
 
     def predict(self, texts) -> np.ndarray:
         proba = self.predict_proba(texts)
